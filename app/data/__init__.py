@@ -1,0 +1,1 @@
+"""Tiny datasets made locally, never downloaded."""

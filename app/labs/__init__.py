@@ -1,0 +1,1 @@
+"""Labs: one file per lab binding a net, a dataset and probes. Pure torch + numpy."""

@@ -1,0 +1,123 @@
+"""The narrow interface every lab implements, so any scheduler can drive it.
+
+A lab is built from validated params (``Lab(params)``), advanced with ``step(n)``, and read
+with ``frame()``, ``dataset()``, ``snapshot()`` and ``probe()``. Before anything is
+allocated the runtime calls ``budget(params)``, which raises LabError when the request
+would cost too much compute or frame bytes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+
+class LabError(Exception):
+    """A request a lab refuses; ``code`` names the kind, ``message`` says what to change."""
+
+    def __init__(self, code: str, message: str, detail: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.detail = detail
+
+
+@dataclass
+class Output:
+    """What a lab hands the runtime: metrics, named arrays, and which arrays may be quantised."""
+
+    step: int
+    metrics: dict[str, Any] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    quantize: set[str] = field(default_factory=set)
+
+
+class Lab(ABC):
+    """One live model with its data, stepped by the runtime."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    summary: ClassVar[str]
+    Params: ClassVar[type[BaseModel]]
+    # Params that apply to a live run without rebuilding the model.
+    live_params: ClassVar[frozenset[str]] = frozenset({"fps", "steps_per_frame"})
+
+    def __init__(self, params: BaseModel) -> None:
+        self.params = params
+        self.step_count = 0
+
+    @classmethod
+    def validate(cls, params: dict[str, Any], base: BaseModel | None = None) -> BaseModel:
+        """Validate a full or partial params object (merged over ``base``) and its budget."""
+        merged = {**(base.model_dump() if base is not None else {}), **params}
+        try:
+            validated = cls.Params.model_validate(merged)
+        except ValidationError as exc:
+            details = [
+                {"param": ".".join(str(p) for p in e["loc"]), "msg": e["msg"]}
+                for e in exc.errors(include_url=False)
+            ]
+            reasons = "; ".join(f"{d['param'] or 'params'}: {d['msg']}" for d in details)
+            raise LabError("invalid_params", f"invalid params — {reasons}", details) from None
+        cls.budget(validated)
+        return validated
+
+    @classmethod
+    def budget(cls, params: BaseModel) -> None:
+        """Raise LabError('over_budget') when ``params`` would cost too much; allocate nothing."""
+
+    @classmethod
+    def meta(cls, params: BaseModel) -> dict[str, Any]:
+        """Lab metadata for `hello` (grid extents, layer names …), derived from params alone."""
+        return {}
+
+    def configure(self, params: BaseModel) -> bool:
+        """Apply new params; rebuild (returning True) unless only live params changed."""
+        changed = {k for k, v in params.model_dump().items() if getattr(self.params, k) != v}
+        if changed <= self.live_params:
+            self.params = params
+            self.apply_live(changed)
+            return False
+        self.params = params
+        self.rebuild()
+        return True
+
+    def apply_live(self, changed: set[str]) -> None:
+        """Hook for live params that need more than being stored (e.g. a new learning rate)."""
+
+    @abstractmethod
+    def rebuild(self) -> None:
+        """Make data and model afresh from ``self.params``; step back to 0."""
+
+    @abstractmethod
+    def step(self, n: int) -> None:
+        """Train ``n`` steps."""
+
+    @abstractmethod
+    def frame(self) -> Output:
+        """Everything the lab page draws at the current step."""
+
+    def dataset(self) -> Output | None:
+        """The data points, sent once after each build (None when the lab has none to show)."""
+        return None
+
+    @abstractmethod
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """Every parameter of the model (state_dict names, float32) at the current step."""
+
+    def probe(self, name: str, args: dict[str, Any]) -> Output:
+        """Answer a named probe; unknown names are refused."""
+        raise LabError("unknown_probe", f"lab {self.id!r} has no probe {name!r}")
+
+    @abstractmethod
+    def export_weights(self) -> bytes:
+        """The model's state_dict as a torch.save file."""
+
+    @classmethod
+    def export_script(cls, params: BaseModel) -> str:
+        """A standalone PyTorch script that reproduces this run's configuration and loop."""
+        raise LabError("not_supported", f"lab {cls.id!r} has no script export")

@@ -1,0 +1,121 @@
+"""Training loop of a small binary classifier on 2-D points (the two-moons lab's engine).
+
+Pure torch + numpy and free of the rest of Layerwise but for the MLP and the data makers,
+so that the exported standalone script embeds this very file and reproduces a run exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+
+from app.data.toy2d import features, make, split
+from app.nets.mlp import MLP, MLPConfig
+
+
+@dataclass
+class ClassifierConfig:
+    """Data, network and optimiser settings of one run."""
+
+    dataset: str = "moons"
+    n_samples: int = 400
+    noise: float = 0.2
+    train_fraction: float = 0.5
+    features: list[str] = field(default_factory=lambda: ["x", "y"])
+    hidden: list[int] = field(default_factory=lambda: [4, 4])
+    activation: str = "relu"
+    output: str = "sigmoid"  # "sigmoid": one logit; "softmax": two logits
+    init: str = "xavier"
+    optimizer: str = "adam"  # "sgd", "momentum" or "adam"
+    learning_rate: float = 0.01
+    momentum: float = 0.9
+    l2: float = 0.0
+    batch_size: int = 16
+    seed: int = 0
+
+
+def make_optimizer(model: MLP, config: ClassifierConfig) -> torch.optim.Optimizer:
+    """SGD, SGD with momentum, or Adam over all the model's parameters."""
+    if config.optimizer == "adam":
+        return torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    momentum = config.momentum if config.optimizer == "momentum" else 0.0
+    return torch.optim.SGD(model.parameters(), lr=config.learning_rate, momentum=momentum)
+
+
+def data_loss(model: MLP, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean binary cross-entropy (sigmoid head) or cross-entropy (softmax head)."""
+    logits = model(x)
+    if model.config.n_outputs == 1:
+        return F.binary_cross_entropy_with_logits(logits[:, 0], y.float())
+    return F.cross_entropy(logits, y)
+
+
+class Classifier:
+    """A seeded dataset, an MLP and its optimiser; ``step(n)`` trains n minibatch steps."""
+
+    def __init__(self, config: ClassifierConfig) -> None:
+        self.config = config
+        points, labels = make(config.dataset, config.n_samples, config.noise, config.seed)
+        self.train_points, train_y, self.test_points, test_y = split(
+            points, labels, config.train_fraction
+        )
+        self.x_train = torch.from_numpy(features(self.train_points, config.features))
+        self.y_train = torch.from_numpy(train_y)
+        self.x_test = torch.from_numpy(features(self.test_points, config.features))
+        self.y_test = torch.from_numpy(test_y)
+        self.generator = torch.Generator().manual_seed(config.seed)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            self.model = MLP(
+                MLPConfig(
+                    n_inputs=len(config.features),
+                    hidden=list(config.hidden),
+                    activation=config.activation,
+                    n_outputs=1 if config.output == "sigmoid" else 2,
+                    init=config.init,
+                )
+            )
+        self.optimizer = make_optimizer(self.model, config)
+        self.order = torch.empty(0, dtype=torch.long)
+        self.cursor = 0
+        self.steps = 0
+        self.last_loss = float("nan")
+
+    def next_batch(self) -> torch.Tensor:
+        """Indices of the next minibatch, walking a fresh shuffle of the train set each epoch."""
+        n = len(self.x_train)
+        size = min(self.config.batch_size, n)
+        if self.cursor + size > len(self.order):
+            self.order = torch.randperm(n, generator=self.generator)
+            self.cursor = 0
+        batch = self.order[self.cursor : self.cursor + size]
+        self.cursor += size
+        return batch
+
+    def step(self, n: int = 1) -> float:
+        """Train n steps; return the last minibatch's data loss."""
+        self.model.train()
+        for _ in range(n):
+            batch = self.next_batch()
+            loss = data_loss(self.model, self.x_train[batch], self.y_train[batch])
+            objective = loss
+            if self.config.l2 > 0:
+                penalty = sum(layer.weight.pow(2).sum() for layer in self.model.linears())
+                objective = loss + 0.5 * self.config.l2 * penalty
+            self.optimizer.zero_grad(set_to_none=False)
+            objective.backward()
+            self.optimizer.step()
+            self.steps += 1
+            self.last_loss = float(loss.detach())
+        return self.last_loss
+
+    @torch.no_grad()
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+        """(mean loss, accuracy) of the model on x, y."""
+        if len(x) == 0:
+            return float("nan"), float("nan")
+        loss = float(data_loss(self.model, x, y))
+        predicted = (self.model.prob_class1(x) > 0.5).long()
+        return loss, float((predicted == y).float().mean())

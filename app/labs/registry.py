@@ -1,0 +1,19 @@
+"""Every lab by id."""
+
+from __future__ import annotations
+
+from app.labs.base import Lab
+from app.labs.two_moons import TwoMoons
+
+LABS: dict[str, type[Lab]] = {lab.id: lab for lab in (TwoMoons,)}
+
+
+def describe(lab: type[Lab]) -> dict:
+    """The lab as `GET /api/labs` lists it: id, title, summary and its params' JSON Schema."""
+    return {
+        "id": lab.id,
+        "title": lab.title,
+        "summary": lab.summary,
+        "params": lab.Params.model_json_schema(),
+        "defaults": lab.Params().model_dump(),
+    }

@@ -1,0 +1,1 @@
+"""The runtime: worker processes that own the models, admission, pacing and backpressure."""

@@ -1,0 +1,117 @@
+"""A worker process: owns many runs' models and answers requests about them one at a time.
+
+Requests arrive on a pipe as ``(request_id, command, run_id, args)``; every answer is
+``(request_id, ok, payload)``. Binary payloads are already LWF1-encoded here, so the
+server process only forwards bytes. Nothing a request does can end the loop.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+from app.labs.base import Lab, LabError, Output
+from app.labs.registry import LABS
+from app.protocol.codec import Array, encode, quantize
+
+# (kind, LWF1 bytes): "frame" goes to the latest-frame slot, the others are never dropped.
+Message = tuple[str, bytes]
+
+
+def encode_output(kind: str, output: Output, **extra: Any) -> bytes:
+    """Encode a lab Output as one binary message, quantising the arrays it allows."""
+    arrays = []
+    for name, data in output.arrays.items():
+        if name in output.quantize:
+            q = quantize(data)
+            arrays.append(Array(name, q.data, q.scale))
+        else:
+            arrays.append(Array(name, data))
+    return encode(kind, output.step, time.monotonic(), arrays, output.metrics, **extra)
+
+
+class Worker:
+    """The runs of one process and the commands that act on them."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, Lab] = {}
+
+    def build(self, run_id: str, lab_id: str, params: dict[str, Any]) -> list[Message]:
+        lab_cls = LABS[lab_id]
+        lab = lab_cls(lab_cls.validate(params))
+        self.runs[run_id] = lab
+        return self._fresh(lab)
+
+    def _fresh(self, lab: Lab) -> list[Message]:
+        out = []
+        data = lab.dataset()
+        if data is not None:
+            out.append(("dataset", encode_output("dataset", data)))
+        out.append(("frame", encode_output("frame", lab.frame())))
+        return out
+
+    def current(self, run_id: str) -> list[Message]:
+        """The data and a frame of the run as it is (for a socket that takes it over)."""
+        return self._fresh(self.runs[run_id])
+
+    def advance(self, run_id: str, n: int) -> list[Message]:
+        lab = self.runs[run_id]
+        lab.step(n)
+        return [("frame", encode_output("frame", lab.frame()))]
+
+    def configure(self, run_id: str, params: dict[str, Any]) -> list[Message]:
+        lab = self.runs[run_id]
+        rebuilt = lab.configure(type(lab).validate(params))
+        return self._fresh(lab) if rebuilt else [("frame", encode_output("frame", lab.frame()))]
+
+    def reset(self, run_id: str, params: dict[str, Any]) -> list[Message]:
+        lab = self.runs[run_id]
+        lab.params = type(lab).validate(params)
+        lab.rebuild()
+        return self._fresh(lab)
+
+    def snapshot(self, run_id: str) -> list[Message]:
+        lab = self.runs[run_id]
+        arrays = [Array(k, v) for k, v in lab.snapshot().items()]
+        return [("snapshot", encode("snapshot", lab.step_count, time.monotonic(), arrays))]
+
+    def probe(self, run_id: str, name: str, args: dict[str, Any]) -> list[Message]:
+        lab = self.runs[run_id]
+        return [("probe", encode_output("probe", lab.probe(name, args), name=name))]
+
+    def weights(self, run_id: str) -> bytes:
+        return self.runs[run_id].export_weights()
+
+    def drop(self, run_id: str) -> None:
+        self.runs.pop(run_id, None)
+
+    def ping(self) -> str:
+        return "pong"
+
+
+def serve(conn: Connection) -> None:
+    """The worker process's main loop (the target of multiprocessing.Process)."""
+    import torch
+
+    torch.set_num_threads(1)
+    worker = Worker()
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        request_id, command, args = request
+        try:
+            payload = getattr(worker, command)(*args)
+            conn.send((request_id, True, payload))
+        except LabError as exc:
+            conn.send((request_id, False, (exc.code, exc.message, exc.detail)))
+        except KeyError as exc:
+            conn.send((request_id, False, ("no_run", f"no such run {exc}", None)))
+        except Exception as exc:
+            detail = traceback.format_exc(limit=5)
+            conn.send((request_id, False, ("internal", f"{type(exc).__name__}: {exc}", detail)))

@@ -1,0 +1,1 @@
+"""Torch networks, one per file, each with its config dataclass beside it."""
