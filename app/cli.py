@@ -45,10 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=None, help="port (default 8000)")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=serve)
-    p = sub.add_parser("bench", help="run the benchmarks (real websocket clients on loopback)")
-    p.add_argument("rest", nargs=argparse.REMAINDER, help="options passed to the benchmarks")
+    p = sub.add_parser(
+        "bench",
+        help="run the benchmarks (real websocket clients on loopback)",
+        description="Options after `bench` (--quick, --duration, …) go to bench/run.py.",
+    )
     p.set_defaults(func=bench)
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "bench":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.rest = rest
     return args.func(args)
 
 
