@@ -115,24 +115,31 @@ def decode(message: bytes) -> Frame:
     (length,) = struct.unpack_from("<I", message, 4)
     if 8 + length > len(message):
         raise CodecError("header runs past the end of the message")
-    header = json.loads(message[8 : 8 + length])
-    start = 8 + length + _pad(8 + length)
-    arrays: dict[str, Array] = {}
-    for spec in header.pop("arrays"):
-        dtype = DTYPES[spec["dtype"]]
-        shape = tuple(spec["shape"])
-        count = int(np.prod(shape, dtype=np.int64))
-        begin = start + spec["offset"]
-        if begin + count * dtype.itemsize > len(message):
-            raise CodecError(f"array {spec['name']!r} runs past the end of the message")
-        data = np.frombuffer(message, dtype=dtype, count=count, offset=begin).reshape(shape)
-        scale = tuple(spec["scale"]) if "scale" in spec else None
-        arrays[spec["name"]] = Array(spec["name"], data, scale)
-    return Frame(
-        type=header.pop("type"),
-        step=header.pop("step"),
-        time=header.pop("time"),
-        metrics=header.pop("metrics", {}),
-        arrays=arrays,
-        extra=header,
-    )
+    try:
+        header = json.loads(message[8 : 8 + length])
+        start = 8 + length + _pad(8 + length)
+        arrays: dict[str, Array] = {}
+        for spec in header.pop("arrays"):
+            dtype = DTYPES[spec["dtype"]]
+            shape = tuple(spec["shape"])
+            count = int(np.prod(shape, dtype=np.int64))
+            if spec["offset"] < 0 or spec["offset"] % _ALIGN or count < 0:
+                raise CodecError(f"array {spec['name']!r}: bad offset or shape")
+            begin = start + spec["offset"]
+            if begin + count * dtype.itemsize > len(message):
+                raise CodecError(f"array {spec['name']!r} runs past the end of the message")
+            data = np.frombuffer(message, dtype=dtype, count=count, offset=begin).reshape(shape)
+            scale = tuple(spec["scale"]) if "scale" in spec else None
+            arrays[spec["name"]] = Array(spec["name"], data, scale)
+        return Frame(
+            type=header.pop("type"),
+            step=header.pop("step"),
+            time=header.pop("time"),
+            metrics=header.pop("metrics", {}),
+            arrays=arrays,
+            extra=header,
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        if isinstance(exc, CodecError):
+            raise
+        raise CodecError(f"malformed LWF1 header: {type(exc).__name__}: {exc}") from None
