@@ -40,9 +40,12 @@ def circles(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray,
 
 def xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Points in the four quadrants; class 1 where x and y share a sign."""
-    x = rng.uniform(-1.2, 1.2, (n, 2))
-    x += np.sign(x) * 0.05  # keep a small margin around the axes
-    return x, (x[:, 0] * x[:, 1] > 0).astype(np.float64)
+    n0, n1 = _halves(n)
+    size = rng.uniform(0.05, 1.25, (n, 2))  # keep a small margin around the axes
+    sx = rng.choice([-1.0, 1.0], n)
+    sy = np.concatenate([-sx[:n0], sx[n0:]])  # class 0: opposite signs, class 1: the same
+    x = size * np.stack([sx, sy], axis=1)
+    return x, np.concatenate([np.zeros(n0), np.ones(n1)])
 
 
 def spirals(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
