@@ -51,11 +51,12 @@ class Outbox:
     def put_frame(self, frame: bytes) -> None:
         """Offer a frame; it replaces the waiting one, if any, and keeps the queue's order."""
         if self._frame is not None:
-            try:
-                self._items.remove(self._frame)
-                self.frames_replaced += 1
-            except ValueError:
-                pass
+            # By identity: an ordered message with the same bytes must stay.
+            for index, item in enumerate(self._items):
+                if item is self._frame:
+                    del self._items[index]
+                    self.frames_replaced += 1
+                    break
         self._frame = frame
         self._items.append(frame)
         self._wake.set()
