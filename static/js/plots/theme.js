@@ -1,0 +1,74 @@
+// Visual constants shared by every picture: one colour-blind-safe palette (Okabe & Ito,
+// "Color Universal Design", 2008), one diverging scale for signed values, fonts, and the
+// Plotly layout/config every chart starts from.
+
+export const PALETTE = {
+  orange: "#E69F00",
+  skyBlue: "#56B4E9",
+  green: "#009E73",
+  yellow: "#F0E442",
+  blue: "#0072B2",
+  vermillion: "#D55E00",
+  purple: "#CC79A7",
+  black: "#000000",
+};
+
+// Class 0 and class 1 of a binary task; the boundary's light tones sit under them.
+export const CLASS_COLORS = [PALETTE.orange, PALETTE.blue];
+export const CLASS_NAMES = ["class 0", "class 1"];
+
+// P(class 1) from 0 to 1: light orange → near white → light blue, light enough that the
+// saturated data points on top stay visible.
+export const PROBABILITY_SCALE = [
+  [0, "#F5C26B"],
+  [0.5, "#F7F7F7"],
+  [1, "#86BCE0"],
+];
+
+// Signed values (weights, activations): negative orange, zero white, positive blue.
+export const DIVERGING = {
+  negative: [179, 88, 6], // #B35806
+  zero: [247, 247, 247],
+  positive: [10, 92, 153], // #0A5C99
+};
+
+/** RGB triple of a value t in [-1, 1] on the diverging scale. */
+export function diverging(t) {
+  const c = Math.max(-1, Math.min(1, Number.isFinite(t) ? t : 0));
+  const end = c < 0 ? DIVERGING.negative : DIVERGING.positive;
+  const k = Math.abs(c);
+  return DIVERGING.zero.map((z, i) => Math.round(z + (end[i] - z) * k));
+}
+
+export const SERIES = {
+  train: { color: PALETTE.blue, dash: "solid" },
+  test: { color: PALETTE.vermillion, dash: "dash" },
+  gradNorm: PALETTE.purple,
+  weightNorm: PALETTE.green,
+};
+
+export const FONT = {
+  family: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+  size: 12,
+  color: "#1f2933",
+};
+
+export const GRID_COLOR = "#e3e7ec";
+
+/** The layout every Plotly chart starts from; `extra` is merged over it. */
+export function baseLayout(extra = {}) {
+  return {
+    font: FONT,
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "#ffffff",
+    margin: { l: 48, r: 12, t: 8, b: 40 },
+    showlegend: true,
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 11 } },
+    xaxis: { gridcolor: GRID_COLOR, zeroline: false },
+    yaxis: { gridcolor: GRID_COLOR, zeroline: false },
+    ...extra,
+  };
+}
+
+// No mode bar or logo: the page's own controls and tables cover what it would offer.
+export const PLOT_CONFIG = { displayModeBar: false, responsive: true, displaylogo: false };
