@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any, Protocol
 
@@ -73,7 +74,7 @@ class Session:
                     self.outbox.put(
                         error("server_busy", f"the server is full, try again soon ({exc})")
                     )
-                    await self._flush(pump)
+                    await self._flush()
                     await self.socket.close(1013, "server busy")
                     return
                 tasks.append(asyncio.create_task(self._start()))
@@ -112,6 +113,7 @@ class Session:
             except (WorkerError, LabError) as exc:
                 self.outbox.put(error(exc.code, exc.message, exc.detail))
                 return
+        self.run.last_active = time.monotonic()  # time spent queued or building is not idle
         self._deliver(messages)
         self._status()
         if self.run.playing:
@@ -123,18 +125,28 @@ class Session:
         self._deliver(messages)
         self._status()
 
-    async def _flush(self, pump: asyncio.Task) -> None:
+    async def _flush(self) -> None:
         for _ in range(50):
             if self.outbox.empty:
                 return
             await asyncio.sleep(0.01)
+
+    async def _lost(self, exc: WorkerError) -> None:
+        """The process running the model stopped: say so, free the run, close the socket."""
+        self.run.playing = False
+        self.outbox.put(error(exc.code, exc.message, exc.detail))
+        self.runtime.drop(self.run)
+        await self._flush()
+        with contextlib.suppress(RuntimeError):  # the client may have closed meanwhile
+            await self.socket.close(1011, "worker lost")
 
     async def _watch_idle(self) -> None:
         limit = self.runtime.settings.paused_idle_s
         while True:
             await asyncio.sleep(min(IDLE_CHECK_S, limit))
             idle = time.monotonic() - self.run.last_active
-            if self.run.built and not self.run.playing and idle >= limit:
+            busy = self.run.lock.locked()  # building or stepping: not idle
+            if self.run.built and not self.run.playing and not busy and idle >= limit:
                 self.outbox.put(
                     status("released", reason=f"paused for {idle / 60:.0f} minutes; reload")
                 )
@@ -162,10 +174,10 @@ class Session:
             except LabError as exc:
                 self.outbox.put(error(exc.code, exc.message, exc.detail))
             except WorkerError as exc:
-                self.outbox.put(error(exc.code, exc.message, exc.detail))
                 if exc.code == "worker_lost":
-                    self.runtime.drop(self.run)
+                    await self._lost(exc)
                     raise Closed from None
+                self.outbox.put(error(exc.code, exc.message, exc.detail))
 
     async def _handle(self, msg: Any) -> None:
         run = self.run
@@ -259,6 +271,9 @@ class Session:
                     frames = await self._call("advance", run.params.steps_per_frame)  # type: ignore[attr-defined]
                 except WorkerError as exc:
                     run.playing = False
+                    if exc.code == "worker_lost":
+                        await self._lost(exc)
+                        return
                     self.outbox.put(error(exc.code, exc.message, exc.detail))
                     self._status()
                     return
