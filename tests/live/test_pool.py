@@ -78,30 +78,29 @@ def test_pool_call_errors_keep_worker(pool: WorkerPool) -> None:
     asyncio.run(asyncio.wait_for(scenario(), 60))
 
 
-def test_pool_killed_worker_gives_worker_lost() -> None:
+def test_pool_killed_worker_gives_worker_lost(pool: WorkerPool) -> None:
     async def scenario() -> None:
-        pool = WorkerPool(1)
-        await pool.start()
-        try:
-            slow = {**PARAMS, "fps": 1, "batch_size": 1000, "n_samples": 2000, "hidden": [16] * 6}
-            await pool.call(0, "build", "r", "two-moons", slow)
-            pending = asyncio.create_task(pool.call(0, "advance", "r", 10_000))
-            await asyncio.sleep(0.5)
-            assert not pending.done()
-            pool._handles[0].process.kill()
-            # The request in flight fails promptly instead of hanging.
-            with pytest.raises(WorkerError) as caught:
-                await asyncio.wait_for(pending, 10)
-            assert caught.value.code == "worker_lost"
-            # So does a new request to the dead worker.
-            with pytest.raises(WorkerError) as caught:
-                await asyncio.wait_for(pool.call(0, "ping"), 10)
-            assert caught.value.code == "worker_lost"
-            # Placing a new run starts a fresh worker in its slot.
-            index = pool.place()
-            assert pool._handles[index].process.is_alive()
-            assert await asyncio.wait_for(pool.call(index, "ping"), 30) == "pong"
-        finally:
-            await pool.stop()
+        slow = {**PARAMS, "fps": 1, "batch_size": 1000, "n_samples": 2000, "hidden": [16] * 6}
+        await pool.call(0, "build", "slow", "two-moons", slow)
+        pending = asyncio.create_task(pool.call(0, "advance", "slow", 10_000))
+        await asyncio.sleep(0.5)
+        assert not pending.done()
+        process = pool._handles[0].process
+        process.kill()
+        # The request in flight fails promptly instead of hanging.
+        with pytest.raises(WorkerError) as caught:
+            await asyncio.wait_for(pending, 10)
+        assert caught.value.code == "worker_lost"
+        # So does a new request to the dead worker.
+        with pytest.raises(WorkerError) as caught:
+            await asyncio.wait_for(pool.call(0, "ping"), 10)
+        assert caught.value.code == "worker_lost"
+        await asyncio.to_thread(process.join, 10)
+        # Placing a new run starts a fresh worker in its slot.
+        index = pool.place()
+        assert pool._handles[index].process.is_alive()
+        assert pool._handles[index].process is not process
+        assert await asyncio.wait_for(pool.call(index, "ping"), 30) == "pong"
+        pool.release(index)
 
     asyncio.run(asyncio.wait_for(scenario(), 90))
