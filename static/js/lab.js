@@ -27,7 +27,7 @@ const readouts = new Readouts(root);
 const network = new NetworkPicture($("network-canvas"));
 const state = {
   hello: null, run: null, status: "connecting", params: { ...defaults }, dataset: null,
-  frame: null, lastChange: [], drawnRevision: -1, tablesAt: 0,
+  frame: null, drawnFrame: null, lastChange: [], tablesAt: 0,
 };
 
 const controls = new Controls($("controls"), schema, {
@@ -63,19 +63,40 @@ const plots = {
   norms: $("norms-plot"),
 };
 
+// The side charts take turns, one per drawn frame: each costs about as much as the whole
+// stage, and curves that grow at a third of the frame rate still look continuous.
+const sideCharts = [
+  { draw: () => drawLoss(plots.loss, history), version: () => history.revision },
+  { draw: () => drawAccuracy(plots.accuracy, history), version: () => history.revision },
+  { draw: () => drawNorms(plots.norms, state.frame, geometry(state.frame).layers),
+    version: () => state.frame },
+];
+let sideTurn = 0;
+
+function drawSideChart() {
+  for (let tries = 0; tries < sideCharts.length; tries++) {
+    const chart = sideCharts[sideTurn];
+    sideTurn = (sideTurn + 1) % sideCharts.length;
+    if (chart.drawn !== chart.version()) {
+      chart.drawn = chart.version();
+      chart.draw();
+      return true;
+    }
+  }
+  return false;
+}
+
 function draw() {
   state.scheduled = false;
   const frame = state.frame;
   if (!frame || !state.hello) return;
   const geo = geometry(frame);
-  drawBoundary(plots.boundary, frame, state.dataset, geo.grid);
-  network.draw(frame, geo.meta, geo.grid);
-  if (history.revision !== state.drawnRevision) {
-    state.drawnRevision = history.revision;
-    drawLoss(plots.loss, history);
-    drawAccuracy(plots.accuracy, history);
+  if (state.drawnFrame !== frame) {
+    state.drawnFrame = frame;
+    drawBoundary(plots.boundary, frame, state.dataset, geo.grid);
+    network.draw(frame, geo.meta, geo.grid);
   }
-  drawNorms(plots.norms, frame, geo.layers);
+  if (drawSideChart()) requestDraw(); // until every chart shows the latest numbers
   readouts.frame(frame, state.status === "running" ? meter.rate : null);
   if (performance.now() - state.tablesAt > 250) { // tables: a few times a second is plenty
     state.tablesAt = performance.now();
@@ -90,6 +111,13 @@ function requestDraw() {
   }
 }
 
+/** Draw everything again, even what shows the latest frame already (new sizes, names). */
+function redrawAll() {
+  state.drawnFrame = null;
+  sideCharts.forEach((chart) => { chart.drawn = undefined; });
+  requestDraw();
+}
+
 const alternatives = new TextAlternatives(root, {
   boundary: () => state.frame && boundaryTable(state.frame, geometry(state.frame).grid),
   network: () => state.frame && networkTable(state.frame, geometry(state.frame).meta),
@@ -97,7 +125,7 @@ const alternatives = new TextAlternatives(root, {
   accuracy: () => history.latest && accuracyTable(history),
   norms: () => state.frame && normsTable(state.frame, geometry(state.frame).layers),
 });
-new ResizeObserver(requestDraw).observe($("network-canvas"));
+new ResizeObserver(redrawAll).observe($("network-canvas"));
 
 // -- what the server says -----------------------------------------------------------------
 
@@ -128,7 +156,7 @@ socket.on("status", (msg) => {
   if (msg.params) applyParams(msg.params);
   setStatus(msg.state, msg);
   if (msg.state === "released") messages.show(`The server released this run: ${msg.reason}.`, "error");
-  requestDraw();
+  if (msg.params) redrawAll(); // feature names and sizes come from the params in force
 });
 
 const REFUSALS = new Set(["invalid_params", "over_budget"]);

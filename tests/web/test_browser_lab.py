@@ -14,7 +14,11 @@ from tests.conftest import Server
 LOG_HANDLE = "ignore:Exception ignored in.*server\\.log:pytest.PytestUnraisableExceptionWarning"
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.filterwarnings(LOG_HANDLE)]
 
-BOUNDARY_Z = "Array.from(document.getElementById('boundary-plot').data[0].z, r => Array.from(r))"
+# The boundary's picture: the P(class 1) background image and the p = 0.5 line's path.
+BOUNDARY = (
+    "() => { const d = document.getElementById('boundary-plot');"
+    " return [d.layout.images[0].source, d.layout.shapes[0].path]; }"
+)
 LOSS_POINTS = "document.getElementById('loss-plot').data[0].x.length"
 
 
@@ -64,7 +68,7 @@ def wait_for_steps(page: Page, at_least: int) -> None:
 
 def test_play_button_trains_and_redraws(lab: Page) -> None:
     assert step_count(lab) == 0
-    before_z = lab.evaluate(BOUNDARY_Z)
+    before = lab.evaluate(BOUNDARY)
     before_points = lab.evaluate(LOSS_POINTS)
     lab.click("#play")
     expect(lab.locator("#lab")).to_have_attribute("data-state", "running")
@@ -74,7 +78,9 @@ def test_play_button_trains_and_redraws(lab: Page) -> None:
     expect(lab.locator("#rate")).not_to_have_text("—")
     lab.click("#play")
     expect(lab.locator("#lab")).to_have_attribute("data-state", "paused")
-    assert lab.evaluate(BOUNDARY_Z) != before_z
+    after = lab.evaluate(BOUNDARY)
+    assert after[0] != before[0]  # the probabilities changed
+    assert after[1] != before[1]  # and so did the line where they cross 0.5
     assert lab.evaluate(LOSS_POINTS) > before_points
     norms = lab.evaluate("document.getElementById('norms-plot').data[0].y")
     assert len(norms) == 3 and all(v > 0 for v in norms)  # ‖∇W‖ of 3 layers after training

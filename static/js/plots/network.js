@@ -3,7 +3,7 @@
 // them — blue positive, orange negative, thicker for larger |w|. Drawn on a canvas.
 
 import { values } from "../codec.js";
-import { diverging, FONT, PROBABILITY_SCALE } from "./theme.js";
+import { diverging, FONT, probabilityColor } from "./theme.js";
 
 const FEATURE_LABELS = { x: "x", y: "y", x2: "x²", y2: "y²", xy: "xy", sinx: "sin x",
   siny: "sin y" };
@@ -44,22 +44,6 @@ export function featureImages(features, grid) {
     }
     return out;
   });
-}
-
-function hexToRgb(hex) {
-  const n = parseInt(hex.slice(1), 16);
-  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-}
-
-const PROB_STOPS = PROBABILITY_SCALE.map(([t, c]) => [t, hexToRgb(c)]);
-
-function probabilityColor(p) {
-  const t = Math.max(0, Math.min(1, p));
-  const k = t < 0.5 ? 0 : 1;
-  const [t0, a] = PROB_STOPS[k];
-  const [t1, b] = PROB_STOPS[k + 1];
-  const f = (t - t0) / (t1 - t0);
-  return a.map((v, i) => Math.round(v + (b[i] - v) * f));
 }
 
 function maxAbs(data) {
@@ -177,13 +161,17 @@ export class NetworkPicture {
 
     ctx.fillStyle = FONT.color;
     ctx.textAlign = "center";
+    const spacing = layout.length > 1 ? layout[1][0].x - layout[0][0].x : w;
+    const short = spacing < 62; // many layers: "h1 · 4" instead of "hidden 1 / 4 units"
     layout.forEach((column, c) => {
       const last = c === layout.length - 1;
       const x = column[0].x + column[0].size / 2;
+      const name = c === 0 ? "input" : last ? "output" : `hidden ${c}`;
       ctx.font = `600 11px ${FONT.family}`;
-      ctx.fillText(c === 0 ? "input" : last ? "output" : `hidden ${c}`, x, 13);
+      ctx.fillText(short ? (c === 0 ? "in" : last ? "out" : `h${c}`) : name, x, 13);
       ctx.font = `10px ${FONT.family}`;
-      ctx.fillText(`${widths[c]} ${widths[c] === 1 ? "unit" : "units"}`, x, 27);
+      const units = short ? String(widths[c]) : `${widths[c]} unit${widths[c] === 1 ? "" : "s"}`;
+      ctx.fillText(units, x, 27);
     });
     ctx.font = `11px ${FONT.family}`;
     ctx.textAlign = "right";

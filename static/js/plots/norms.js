@@ -49,7 +49,7 @@ export function logTicks(values) {
   const lo = Math.floor(Math.log10(Math.min(...shown)));
   const hi = Math.ceil(Math.log10(Math.max(...shown)));
   const tickvals = [];
-  const steps = hi - lo > 3 ? [1] : [1, 2, 5]; // wide ranges: one tick a decade
+  const steps = hi - lo > 2 ? [1] : [1, 3]; // few labels: the chart is short
   for (let k = lo; k <= hi; k++) for (const m of steps) tickvals.push(m * 10 ** k);
   return { tickvals, ticktext: tickvals.map((v) => String(Number(v.toPrecision(1)))) };
 }

@@ -25,6 +25,24 @@ export const PROBABILITY_SCALE = [
   [1, "#86BCE0"],
 ];
 
+function hexToRgb(hex) {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+const PROBABILITY_STOPS = PROBABILITY_SCALE.map(([t, c]) => [t, hexToRgb(c)]);
+
+/** RGB triple of a probability p in [0, 1] on PROBABILITY_SCALE. */
+export function probabilityColor(p) {
+  const t = Math.max(0, Math.min(1, Number.isFinite(p) ? p : 0.5));
+  let k = 0;
+  while (k < PROBABILITY_STOPS.length - 2 && t > PROBABILITY_STOPS[k + 1][0]) k++;
+  const [t0, a] = PROBABILITY_STOPS[k];
+  const [t1, b] = PROBABILITY_STOPS[k + 1];
+  const f = (t - t0) / (t1 - t0);
+  return a.map((v, i) => Math.round(v + (b[i] - v) * f));
+}
+
 // Signed values (weights, activations): negative orange, zero white, positive blue.
 export const DIVERGING = {
   negative: [179, 88, 6], // #B35806
