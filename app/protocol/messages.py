@@ -80,6 +80,11 @@ def describe_validation(exc: ValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def _not_json(constant: str) -> float:
+    """Python's json accepts NaN and ±Infinity; JSON (and every reply we send) does not."""
+    raise ValueError(f"{constant} is not a JSON value")
+
+
 def parse_client_message(
     text: str | bytes, max_bytes: int
 ) -> Play | Pause | Step | Reset | Configure | Snapshot | Probe:
@@ -92,7 +97,7 @@ def parse_client_message(
     if isinstance(text, bytes):
         raise ProtocolError("bad_message", "control messages are JSON text, not binary")
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_not_json)
     except ValueError as exc:
         raise ProtocolError("bad_json", f"message is not valid JSON: {exc}") from None
     if not isinstance(data, dict):

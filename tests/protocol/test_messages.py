@@ -61,7 +61,19 @@ def _code(text: str | bytes, limit: int = LIMIT) -> ProtocolError:
     return caught.value
 
 
-@pytest.mark.parametrize("text", ["not json", "{", '{"op": "play"', "", "{'op': 'play'}"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        "{",
+        '{"op": "play"',
+        "",
+        "{'op': 'play'}",
+        '{"op": "reset", "seed": NaN}',
+        '{"op": "configure", "params": {"noise": Infinity}}',
+        '{"op": "configure", "params": {"noise": -Infinity}}',
+    ],
+)
 def test_parse_client_message_bad_json(text: str) -> None:
     exc = _code(text)
     assert exc.code == "bad_json"
