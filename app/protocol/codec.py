@@ -9,6 +9,7 @@ the start of the array section) that is a multiple of 8, C order. A uint8 array 
 from __future__ import annotations
 
 import json
+import math
 import struct
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,10 +56,19 @@ class Frame:
 def quantize(values: np.ndarray) -> Array:
     """Quantise float values to uint8 over their own [min, max] range."""
     values = np.asarray(values, dtype=np.float32)
-    lo = float(values.min()) if values.size else 0.0
-    hi = float(values.max()) if values.size else 0.0
+    finite = values[np.isfinite(values)]  # a diverged model: NaN shows as lo, ±inf as hi/lo
+    lo = float(finite.min()) if finite.size else 0.0
+    hi = float(finite.max()) if finite.size else 0.0
+    values = np.nan_to_num(values, nan=lo, posinf=hi, neginf=lo)
     q = np.rint((values - lo) * (255.0 / (hi - lo))) if hi > lo else np.zeros_like(values)
     return Array("", q.astype(np.uint8), (lo, hi))
+
+
+def _json_number(value: Any) -> Any:
+    """A non-finite float (a diverged loss) travels as null: JSON has no NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _pad(n: int) -> int:
@@ -99,7 +109,7 @@ def encode(
         "type": type,
         "step": int(step),
         "time": float(time),
-        "metrics": metrics or {},
+        "metrics": {k: _json_number(v) for k, v in (metrics or {}).items()},
         "arrays": specs,
         **extra,
     }

@@ -392,3 +392,32 @@ def test_probe_unknown_name() -> None:
     with pytest.raises(LabError) as caught:
         _lab().probe("saliency", {})
     assert caught.value.code == "unknown_probe"
+
+
+@pytest.mark.parametrize("precision", ["uint8", "float32"])
+def test_diverged_run_still_streams(precision: str) -> None:
+    """A learning rate within bounds can blow the model up; frames must still go out."""
+    params = {
+        "optimizer": "sgd",
+        "learning_rate": 10.0,
+        "hidden": [16, 16, 16, 16],
+        "activation": "linear",
+        "init": "he",
+        "output": "softmax",
+        "precision": precision,
+    }
+    worker = Worker()
+    worker.build("r", "two-moons", TwoMoons.validate(params).model_dump())
+    for _ in range(4):
+        ((kind, message),) = worker.advance("r", 5)
+    frame = decode(message)
+    assert kind == "frame"
+    assert frame.step == 20
+    assert frame.metrics["loss"] is None  # NaN travels as null
+    assert frame.metrics["test_loss"] is None
+    assert frame.arrays["boundary"].data.shape == (100, 100)
+    assert not np.isfinite(worker.runs["r"].snapshot()["out.weight"]).all()
+    # A reset brings the run back.
+    worker.reset("r", TwoMoons.validate({**params, "learning_rate": 0.01}).model_dump())
+    ((_, message),) = worker.advance("r", 5)
+    assert np.isfinite(decode(message).metrics["loss"])

@@ -322,6 +322,11 @@ def test_refuse_message_too_large(server: Server) -> None:
     assert "65536" in error["message"]
 
 
+def test_refuse_nan_constant(server: Server) -> None:
+    error = run(_refused_then_goes_on(server, lambda c: c.ws.send('{"op": "reset", "seed": NaN}')))
+    assert error["code"] == "bad_json"
+
+
 def test_refuse_binary_message(server: Server) -> None:
     error = run(_refused_then_goes_on(server, lambda c: c.ws.send(b'{"op": "play"}')))
     assert error["code"] == "bad_message"

@@ -140,6 +140,28 @@ def test_quantize_constant_and_empty() -> None:
     assert empty.scale == (0.0, 0.0)
 
 
+def test_encode_non_finite_metrics_as_null() -> None:
+    metrics = {"loss": float("nan"), "test_loss": float("inf"), "acc": 0.5, "batch_loss": None}
+    message = encode("frame", 3, 0.0, [], metrics)
+    header, _ = _header(message)  # strict JSON: no NaN or Infinity
+    assert header["metrics"] == {"loss": None, "test_loss": None, "acc": 0.5, "batch_loss": None}
+
+
+def test_quantize_ignores_non_finite_values() -> None:
+    values = np.array([[np.nan, 1.0], [3.0, np.inf], [-np.inf, 2.0]], dtype=np.float32)
+    q = quantize(values)
+    assert q.scale == (1.0, 3.0)
+    assert q.data[0, 1] == 0
+    assert q.data[1, 0] == 255
+    assert q.data[1, 1] == 255  # +inf shows as the top of the scale
+    assert q.data[2, 0] == 0  # -inf (and NaN) as the bottom
+    assert q.data[2, 1] == 128
+    encode("frame", 0, 0.0, [Array("b", q.data, q.scale)])  # a valid message
+    nothing = quantize(np.full(4, np.nan, dtype=np.float32))
+    assert nothing.scale == (0.0, 0.0)
+    assert (nothing.data == 0).all()
+
+
 def _valid() -> bytes:
     return encode("frame", 1, 0.0, [Array("a", np.arange(6, dtype=np.float32))])
 
