@@ -72,7 +72,7 @@ def describe_validation(exc: ValidationError) -> list[dict[str, Any]]:
     for err in exc.errors(include_url=False):
         item = {"loc": [str(p) for p in err["loc"]], "msg": err["msg"], "type": err["type"]}
         try:
-            json.dumps(err.get("input"))
+            json.dumps(err.get("input"), allow_nan=False)  # 1e400 parses as inf
             item["input"] = err.get("input")
         except (TypeError, ValueError):
             item["input"] = repr(err.get("input"))
@@ -98,7 +98,7 @@ def parse_client_message(
         raise ProtocolError("bad_message", "control messages are JSON text, not binary")
     try:
         data = json.loads(text, parse_constant=_not_json)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise ProtocolError("bad_json", f"message is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ProtocolError("bad_message", "a message must be a JSON object with an 'op' field")

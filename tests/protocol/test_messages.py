@@ -113,6 +113,18 @@ def test_parse_client_message_bad_message_detail_names_field() -> None:
     json.dumps(exc.to_message())  # the error travels as JSON
 
 
+@pytest.mark.parametrize("text", ["[" * 30_000 + "]" * 30_000, '{"op": ' + "[" * 20_000])
+def test_parse_client_message_deep_nesting_bad_json(text: str) -> None:
+    assert _code(text).code == "bad_json"
+
+
+@pytest.mark.parametrize("text", ['{"op": "step", "n": 1e400}', '{"op": "reset", "seed": -1e400}'])
+def test_parse_client_message_overflowing_number_answer_is_json(text: str) -> None:
+    exc = _code(text)
+    assert exc.code == "bad_message"
+    json.dumps(exc.to_message(), allow_nan=False)  # the error itself can be sent
+
+
 def test_parse_client_message_binary_is_bad_message() -> None:
     assert _code(b'{"op": "play"}').code == "bad_message"
 
