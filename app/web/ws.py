@@ -59,7 +59,7 @@ async def lab_socket(websocket: WebSocket, lab_id: str) -> None:
                 if not isinstance(wanted, dict):
                     raise LabError("invalid_params", "the params query must be a JSON object")
                 params = lab.validate(wanted)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:  # RecursionError: absurd nesting
                 notices.append(error("invalid_params", f"params query is not JSON: {exc}"))
             except LabError as exc:
                 notices.append(error(exc.code, exc.message + "; using the defaults", exc.detail))

@@ -249,6 +249,30 @@ def test_params_query_starts_run(server: Server) -> None:
     assert error["code"] == "invalid_params"
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "params=" + quote("{not json"),
+        "params=" + quote("[1, 2]"),
+        "params=" + quote(json.dumps({"fps": 60, "steps_per_frame": 200})),
+        "params=" + "%5B" * 1300 + "%5D" * 1300,  # nested deeper than Python's json recurses
+    ],
+)
+def test_params_query_refused_uses_defaults(server: Server, query: str) -> None:
+    async def scenario() -> list:
+        async with open_client(server.ws_url, query=query) as client:
+            messages = await client.kinds(2)
+            await client.expect("status:paused")
+            messages.append(await client.step(1))
+            return messages
+
+    hello, error, frame = run(scenario())
+    assert hello["params"] == DEFAULTS
+    assert error["code"] in {"invalid_params", "over_budget"}
+    assert error["message"]
+    assert frame.step == 1
+
+
 # -- bad input: an error, and the run (and everyone else's) goes on ----------------------------
 
 
@@ -322,9 +346,17 @@ def test_refuse_message_too_large(server: Server) -> None:
     assert "65536" in error["message"]
 
 
-def test_refuse_nan_constant(server: Server) -> None:
-    error = run(_refused_then_goes_on(server, lambda c: c.ws.send('{"op": "reset", "seed": NaN}')))
-    assert error["code"] == "bad_json"
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ('{"op": "reset", "seed": NaN}', "bad_json"),
+        ('{"op": "step", "n": 1e400}', "bad_message"),  # parses as inf, echoed in detail
+        ("[" * 20_000 + "]" * 20_000, "bad_json"),
+    ],
+)
+def test_refuse_hostile_json(server: Server, text: str, code: str) -> None:
+    error = run(_refused_then_goes_on(server, lambda c: c.ws.send(text)))
+    assert error["code"] == code
 
 
 def test_refuse_binary_message(server: Server) -> None:
