@@ -39,17 +39,23 @@ class ClassifierConfig:
 def make_optimizer(model: MLP, config: ClassifierConfig) -> torch.optim.Optimizer:
     """SGD, SGD with momentum, or Adam over all the model's parameters."""
     if config.optimizer == "adam":
-        return torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+        return torch.optim.Adam(model.parameters(), lr=config.learning_rate, foreach=True)
     momentum = config.momentum if config.optimizer == "momentum" else 0.0
-    return torch.optim.SGD(model.parameters(), lr=config.learning_rate, momentum=momentum)
+    return torch.optim.SGD(
+        model.parameters(), lr=config.learning_rate, momentum=momentum, foreach=True
+    )
+
+
+def loss_from_logits(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean binary cross-entropy (one logit, sigmoid) or cross-entropy (two logits, softmax)."""
+    if logits.shape[1] == 1:
+        return F.binary_cross_entropy_with_logits(logits[:, 0], y.float())
+    return F.cross_entropy(logits, y)
 
 
 def data_loss(model: MLP, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Mean binary cross-entropy (sigmoid head) or cross-entropy (softmax head)."""
-    logits = model(x)
-    if model.config.n_outputs == 1:
-        return F.binary_cross_entropy_with_logits(logits[:, 0], y.float())
-    return F.cross_entropy(logits, y)
+    """The model's mean data loss on x, y (no regularisation)."""
+    return loss_from_logits(model(x), y)
 
 
 class Classifier:
@@ -116,6 +122,9 @@ class Classifier:
         """(mean loss, accuracy) of the model on x, y."""
         if len(x) == 0:
             return float("nan"), float("nan")
-        loss = float(data_loss(self.model, x, y))
-        predicted = (self.model.prob_class1(x) > 0.5).long()
+        logits = self.model(x)  # (N, 1) or (N, 2)
+        loss = float(loss_from_logits(logits, y))
+        # P(class 1) > 0.5 exactly when the class-1 logit wins.
+        margin = logits[:, 0] if logits.shape[1] == 1 else logits[:, 1] - logits[:, 0]
+        predicted = (margin > 0).long()
         return loss, float((predicted == y).float().mean())

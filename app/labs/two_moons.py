@@ -153,6 +153,15 @@ class TwoMoons(Lab):
     def rebuild(self) -> None:
         self.run = Classifier(self._config())
         self.step_count = 0
+        self._grids: dict[tuple[int, tuple[str, ...]], torch.Tensor] = {}
+
+    def _grid_inputs(self, n: int) -> torch.Tensor:
+        """The network's inputs at the n × n grid over EXTENT (cached: it never changes)."""
+        key = (n, tuple(self.params.features))
+        if key not in self._grids:
+            points = grid_points((*EXTENT, n), (*EXTENT, n))
+            self._grids[key] = torch.from_numpy(features(points, self.params.features))
+        return self._grids[key]
 
     def apply_live(self, changed: set[str]) -> None:
         self.run.config = self._config()
@@ -174,13 +183,11 @@ class TwoMoons(Lab):
         p: TwoMoonsParams = self.params  # type: ignore[assignment]
         model = self.run.model.eval()
         arrays: dict[str, np.ndarray] = {}
-        grid = grid_points((*EXTENT, p.grid_n), (*EXTENT, p.grid_n))
-        boundary = model.prob_class1(torch.from_numpy(features(grid, p.features)))
+        boundary = model.prob_class1(self._grid_inputs(p.grid_n))
         arrays["boundary"] = boundary.numpy().reshape(p.grid_n, p.grid_n)  # (n_y, n_x)
-        small = grid_points((*EXTENT, p.neuron_grid), (*EXTENT, p.neuron_grid))
         m = p.neuron_grid
         with capture_outputs(list(model.act)) as outputs:
-            model(torch.from_numpy(features(small, p.features)))
+            model(self._grid_inputs(m))
         for k, h in enumerate(outputs):
             assert h is not None
             arrays[f"neurons/{k}"] = h.T.reshape(-1, m, m).numpy()  # (N, units) → (units, m, m)

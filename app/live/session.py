@@ -260,10 +260,14 @@ class Session:
             self.driver = None
 
     async def _drive(self) -> None:
-        """While playing: steps_per_frame steps, one frame, then wait out 1/fps."""
+        """While playing: steps_per_frame steps and one frame every 1/fps seconds.
+
+        Frames are due on a fixed schedule, so a late wake-up is made up by the next wait
+        (but never by a burst of more than one catch-up frame).
+        """
         run = self.run
+        due = time.monotonic()
         while run.playing and not self.closing:
-            started = time.monotonic()
             async with run.lock:
                 if not run.playing:
                     return
@@ -279,5 +283,7 @@ class Session:
                     return
             self._deliver(frames)
             run.last_active = time.monotonic()
-            delay = 1.0 / run.params.fps - (time.monotonic() - started)  # type: ignore[attr-defined]
-            await asyncio.sleep(max(0.0, delay))
+            period = 1.0 / run.params.fps  # type: ignore[attr-defined]
+            now = time.monotonic()
+            due = max(due + period, now - period)
+            await asyncio.sleep(max(0.0, due - now))
