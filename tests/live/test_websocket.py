@@ -287,6 +287,8 @@ async def _refused_then_goes_on(
         await send_bad(client)
         error, skipped = await client.expect(lambda m: kind(m).startswith("error"))
         assert [kind(m) for m in skipped] == []
+        assert isinstance(error["message"], str)
+        assert error["message"]
         assert (await client.step(1)).step == 3
         await client.send("play")
         await client.expect("frame")
@@ -470,11 +472,22 @@ def test_reattach_continues_at_same_step(server: Server) -> None:
         async with open_client(server.ws_url) as client:
             hello, _ = await client.ready()
             await client.step(4)
-        async with open_client(server.ws_url, query=f"run={hello['run']}") as client:
-            again = await client.recv()
-            frame, skipped = await client.expect("frame")
-            status, _ = await client.expect("status:paused")
-            following = await client.step(1)
+            # While its socket is open, nobody else can take the run over.
+            async with open_client(server.ws_url, query=f"run={hello['run']}") as other:
+                other_hello, other_frame = await other.ready()
+                assert other_hello["run"] != hello["run"]
+                assert other_frame.step == 0
+        # The server learns of the close a moment after the client: retry for a little while.
+        for _ in range(20):
+            async with open_client(server.ws_url, query=f"run={hello['run']}") as client:
+                again = await client.recv()
+                if again["run"] != hello["run"]:
+                    await asyncio.sleep(0.1)
+                    continue
+                frame, skipped = await client.expect("frame")
+                status, _ = await client.expect("status:paused")
+                following = await client.step(1)
+                break
         async with open_client(server.ws_url, query="run=no-such-run") as client:
             fresh, fresh_frame = await client.ready()
         return hello, again, skipped, frame, status, following, fresh, fresh_frame
