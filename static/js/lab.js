@@ -20,7 +20,7 @@ const defaults = JSON.parse(root.dataset.defaults);
 const schema = JSON.parse(root.dataset.schema);
 
 const socket = new LabSocket(labId);
-const history = new History();
+const curves = new History();
 const meter = new RateMeter();
 const messages = new Messages($("messages"));
 const readouts = new Readouts(root);
@@ -48,13 +48,15 @@ function geometry(frame) {
     if (k === 0) layers.push(inp);
     layers.push(out);
   }
-  const meta = state.hello.meta ?? {};
-  const [ny, nx] = frame.arrays.boundary?.shape ?? [state.hello.grid.y[2], state.hello.grid.x[2]];
-  const grid = { x: [...state.hello.grid.x.slice(0, 2), nx], y: [...state.hello.grid.y.slice(0, 2), ny] };
-  const m = frame.arrays["neurons/0"]?.shape[1] ?? state.params.neuron_grid ?? meta.neuron_grid.x[2];
+  // hello's extents stay; the point counts are read from the arrays themselves.
+  const { grid: extents, meta } = state.hello;
+  const [ny, nx] = frame.arrays.boundary?.shape ?? [extents.y[2], extents.x[2]];
+  const grid = { x: [extents.x[0], extents.x[1], nx], y: [extents.y[0], extents.y[1], ny] };
+  const m = frame.arrays["neurons/0"]?.shape[1] ?? state.params.neuron_grid;
+  const { x: mx, y: my } = meta.neuron_grid;
   const features = state.params.features?.length === layers[0] ? state.params.features
     : Array.from({ length: layers[0] }, (_, i) => `in ${i + 1}`);
-  const neuronGrid = { x: [...meta.neuron_grid.x.slice(0, 2), m], y: [...meta.neuron_grid.y.slice(0, 2), m] };
+  const neuronGrid = { x: [mx[0], mx[1], m], y: [my[0], my[1], m] };
   return { grid, layers, meta: { layers, features, neuron_grid: neuronGrid } };
 }
 
@@ -66,8 +68,8 @@ const plots = {
 // The side charts take turns, one per drawn frame: each costs about as much as the whole
 // stage, and curves that grow at a third of the frame rate still look continuous.
 const sideCharts = [
-  { draw: () => drawLoss(plots.loss, history), version: () => history.revision },
-  { draw: () => drawAccuracy(plots.accuracy, history), version: () => history.revision },
+  { draw: () => drawLoss(plots.loss, curves), version: () => curves.revision },
+  { draw: () => drawAccuracy(plots.accuracy, curves), version: () => curves.revision },
   { draw: () => drawNorms(plots.norms, state.frame, geometry(state.frame).layers),
     version: () => state.frame },
 ];
@@ -121,8 +123,8 @@ function redrawAll() {
 const alternatives = new TextAlternatives(root, {
   boundary: () => state.frame && boundaryTable(state.frame, geometry(state.frame).grid),
   network: () => state.frame && networkTable(state.frame, geometry(state.frame).meta),
-  loss: () => history.latest && lossTable(history),
-  accuracy: () => history.latest && accuracyTable(history),
+  loss: () => curves.latest && lossTable(curves),
+  accuracy: () => curves.latest && accuracyTable(curves),
   norms: () => state.frame && normsTable(state.frame, geometry(state.frame).layers),
 });
 new ResizeObserver(redrawAll).observe($("network-canvas"));
@@ -139,7 +141,7 @@ function applyParams(params) {
 function setStatus(status, detail = {}) {
   state.status = status;
   root.dataset.state = status;
-  readouts.status(status, { ...detail, step: state.frame?.step });
+  readouts.status(status, detail);
   if (status !== "running") meter.clear();
 }
 
@@ -155,19 +157,30 @@ socket.on("status", (msg) => {
   if (msg.run) state.run = msg.run;
   if (msg.params) applyParams(msg.params);
   setStatus(msg.state, msg);
-  if (msg.state === "released") messages.show(`The server released this run: ${msg.reason}.`, "error");
   if (msg.params) redrawAll(); // feature names and sizes come from the params in force
 });
 
 const REFUSALS = new Set(["invalid_params", "over_budget"]);
 
+/**
+ * {param: reason} of a refusal: invalid_params names its params in `detail` ("hidden.2" is
+ * the hidden control); over_budget names none, so it falls on what the learner just changed.
+ */
+function refusedParams(msg) {
+  const detail = Array.isArray(msg.detail) ? msg.detail : [];
+  const named = {};
+  for (const d of detail) {
+    const name = String(d.param ?? "").split(".")[0];
+    if (controls.has(name)) named[name] ??= d.msg;
+  }
+  if (Object.keys(named).length) return named;
+  const changed = state.lastChange.filter((name) => controls.has(name));
+  return Object.fromEntries(changed.map((name) => [name, msg.message]));
+}
+
 socket.on("error", (msg) => {
   if (REFUSALS.has(msg.code)) {
-    const detail = Array.isArray(msg.detail) ? msg.detail : [];
-    const named = detail.map((d) => String(d.param ?? "").split(".")[0]).filter((n) => controls.has(n));
-    const names = named.length ? [...new Set(named)] : state.lastChange.filter((n) => controls.has(n));
-    for (const name of names) {
-      const reason = detail.find((d) => String(d.param).split(".")[0] === name)?.msg ?? msg.message;
+    for (const [name, reason] of Object.entries(refusedParams(msg))) {
       const kept = JSON.stringify(state.params[name]);
       controls.showError(name, `Refused: ${reason}. Still using ${kept}.`);
     }
@@ -177,12 +190,12 @@ socket.on("error", (msg) => {
 
 socket.on("dataset", (dataset) => {
   state.dataset = dataset;
-  history.clear();
+  curves.clear();
   meter.clear();
 });
 
 socket.on("frame", (frame) => {
-  history.add(frame);
+  curves.add(frame);
   meter.add(frame.step, frame.time);
   state.frame = frame;
   root.dataset.step = frame.step;
@@ -235,7 +248,9 @@ function connect() {
 }
 
 const shared = readParams(location.search);
-if (shared === null) messages.show("The link's params are not readable JSON; using the defaults.", "error");
+if (shared === null) {
+  messages.show("The link's params are not readable JSON; using the defaults.", "error");
+}
 state.params = { ...defaults, ...(shared ?? {}) };
 state.lastChange = Object.keys(shared ?? {});
 state.run = rememberedRun(labId);

@@ -1,6 +1,6 @@
 // How each lab param is presented: its group, label, unit, slider scale and option names.
-// The order here is the order on the page. Params not listed here still get a control (from their JSON Schema) in the "training"
-// group, labelled with the schema's title.
+// The order here is the order on the page. Params not listed here still get a control
+// (from their JSON Schema) in the "training" group, labelled with the schema's title.
 
 export const GROUPS = [
   { id: "data", title: "Data" },

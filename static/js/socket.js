@@ -26,10 +26,10 @@ const EVENTS = ["open", "hello", "status", "error", "frame", "dataset", "snapsho
  * ({code, reason}). Sending before the socket opens is an error the caller can see.
  */
 export class LabSocket {
-  constructor(labId, { location = globalThis.location, WebSocketImpl = globalThis.WebSocket } = {}) {
+  constructor(labId, options = {}) {
     this.labId = labId;
-    this.location = location;
-    this.WebSocketImpl = WebSocketImpl;
+    this.location = options.location ?? globalThis.location; // both injectable for tests
+    this.WebSocketImpl = options.WebSocketImpl ?? globalThis.WebSocket;
     this.ws = null;
     this.run = null;
     this.handlers = Object.fromEntries(EVENTS.map((e) => [e, new Set()]));

@@ -3,10 +3,11 @@
 
 const STATUS_TEXT = {
   connecting: () => "Connecting to the server…",
-  queued: (d) => `Queued: position ${d.position ?? "?"} in line. Training starts when a slot frees up.`,
-  paused: (d) => `Paused at step ${(d.step ?? 0).toLocaleString("en")}. Press Play or Step.`,
+  queued: (d) =>
+    `Queued: number ${d.position ?? "?"} in line. Training starts when a slot frees up.`,
+  paused: () => "Paused. Press Play, or Step for one training step.",
   running: () => "Training on the server.",
-  released: (d) => `Released by the server (${d.reason ?? "idle"}). Reload the page to start again.`,
+  released: (d) => `Released by the server (${d.reason ?? "idle"}). Reload to start again.`,
   disconnected: (d) => `Disconnected from the server (${d.reason ?? "closed"}).`,
 };
 
@@ -77,6 +78,7 @@ export class Messages {
     item.append(body, close);
     this.container.prepend(item);
     while (this.container.children.length > 3) this.container.lastElementChild.remove();
-    if (kind === "info") setTimeout(() => item.remove(), 8000);
+    // Refusals also stay inline next to their control, so no message needs to linger.
+    setTimeout(() => item.remove(), kind === "info" ? 6000 : 12000);
   }
 }

@@ -162,3 +162,23 @@ def test_exports_link_to_the_run(lab: Page) -> None:
     response = lab.request.get(f"/api/runs/{run}/script.py")
     assert response.status == 200
     assert "torch" in response.text()
+
+
+def box(page: Page, selector: str) -> dict:
+    found = page.locator(selector).bounding_box()
+    assert found is not None, selector
+    return found
+
+
+def test_columns_sit_side_by_side_on_a_laptop_and_stack_on_a_tablet(lab: Page) -> None:
+    lab.set_viewport_size({"width": 1366, "height": 768})
+    controls, stage, curves = (box(lab, s) for s in (".lab-controls", ".lab-stage", ".lab-curves"))
+    assert controls["x"] + controls["width"] <= stage["x"]
+    assert stage["x"] + stage["width"] <= curves["x"]
+    assert abs(controls["y"] - stage["y"]) < 2 and abs(curves["y"] - stage["y"]) < 2
+    assert curves["x"] + curves["width"] <= 1366  # nothing runs off the side
+
+    lab.set_viewport_size({"width": 820, "height": 1180})
+    controls, stage, curves = (box(lab, s) for s in (".lab-controls", ".lab-stage", ".lab-curves"))
+    assert stage["y"] + stage["height"] <= curves["y"] <= controls["y"]
+    assert lab.evaluate("document.documentElement.scrollWidth") <= 820

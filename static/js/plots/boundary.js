@@ -144,9 +144,8 @@ export function boundaryTraces(dataset) {
 /** An SVG path in data coordinates through the segments of a level line. */
 export function linePath({ x, y }) {
   const parts = [];
-  for (let k = 0; k + 1 < x.length; k += 3) {
-    parts.push(`M${x[k].toFixed(4)},${y[k].toFixed(4)}L${x[k + 1].toFixed(4)},${y[k + 1].toFixed(4)}`);
-  }
+  const at = (k) => `${x[k].toFixed(4)},${y[k].toFixed(4)}`;
+  for (let k = 0; k + 1 < x.length; k += 3) parts.push(`M${at(k)}L${at(k + 1)}`);
   return parts.join("");
 }
 

@@ -40,7 +40,9 @@ export function featureImages(features, grid) {
     const out = new Float32Array(m * m);
     for (let i = 0; i < m; i++) {
       const y = ylo + ((yhi - ylo) * i) / (m - 1);
-      for (let j = 0; j < m; j++) out[i * m + j] = FEATURE_FN[name](lo + ((hi - lo) * j) / (m - 1), y);
+      for (let j = 0; j < m; j++) {
+        out[i * m + j] = FEATURE_FN[name](lo + ((hi - lo) * j) / (m - 1), y);
+      }
     }
     return out;
   });

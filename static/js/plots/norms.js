@@ -23,7 +23,7 @@ export function normTraces(frame, layers) {
   return [
     {
       type: "bar",
-      name: "‖∇W‖ gradient",
+      name: "‖∇W‖",
       x: labels,
       y: grad,
       customdata: names,
@@ -32,7 +32,7 @@ export function normTraces(frame, layers) {
     },
     {
       type: "bar",
-      name: "‖W‖ weight",
+      name: "‖W‖",
       x: labels,
       y: weight,
       customdata: names,
@@ -61,8 +61,7 @@ export function drawNorms(div, frame, layers) {
     barmode: "group",
     bargap: 0.25,
     margin: { l: 48, r: 10, t: 24, b: 22 },
-    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 11 },
-      entrywidth: 0.5, entrywidthmode: "fraction" },
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 11 } },
     yaxis: { type: "log", title: { text: "norm" }, gridcolor: "#e3e7ec",
       ...logTicks(traces.flatMap((t) => t.y)) },
     xaxis: { title: { text: "" } },
