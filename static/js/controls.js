@@ -188,7 +188,7 @@ export class Controls {
         { class: "control", "data-param": name, "aria-describedby": control.fieldset ?
           ids.describedBy : null }, ...control.body, hint(ids.hint, prop, ui), error);
       (place[name] ?? groups[ui.group] ?? groups.training).append(wrap);
-      this.controls[name] = { ...control, wrap, error, label: ui.label };
+      this.controls[name] = { ...control, wrap, error };
     }
     form.replaceChildren(...Object.values(groups).filter((g) => g.children.length > 1));
   }
@@ -208,10 +208,6 @@ export class Controls {
     return name in this.controls;
   }
 
-  label(name) {
-    return this.controls[name]?.label ?? name;
-  }
-
   showError(name, message) {
     const c = this.controls[name];
     if (!c) return false;
@@ -228,9 +224,5 @@ export class Controls {
     c.error.hidden = true;
     c.error.textContent = "";
     c.wrap.classList.remove("refused");
-  }
-
-  clearErrors() {
-    Object.keys(this.controls).forEach((name) => this.clearError(name));
   }
 }
