@@ -59,6 +59,18 @@ def step_count(page: Page) -> int:
     return int(page.locator("#step-count").inner_text().replace(",", ""))
 
 
+def settled_step_count(page: Page) -> int:
+    """The step count once no frame has changed it for 300 ms (one may trail a pause)."""
+    last = step_count(page)
+    for _ in range(30):
+        page.wait_for_timeout(300)
+        now = step_count(page)
+        if now == last:
+            return now
+        last = now
+    raise AssertionError("the step count never settled")
+
+
 def wait_for_steps(page: Page, at_least: int) -> None:
     page.wait_for_function(
         "n => Number(document.getElementById('step-count').textContent.replace(/,/g, '')) >= n",
@@ -92,7 +104,7 @@ def test_keyboard_space_plays_and_pauses_dot_steps_r_resets(lab: Page) -> None:
     wait_for_steps(lab, 20)
     lab.keyboard.press("Space")
     expect(lab.locator("#lab")).to_have_attribute("data-state", "paused")
-    paused_at = step_count(lab)
+    paused_at = settled_step_count(lab)
     lab.keyboard.press(".")
     expect(lab.locator("#step-count")).to_have_text(f"{paused_at + 1:,}")
     lab.keyboard.press("r")
