@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -33,6 +34,7 @@ class Server:
     ws_url: str
     process: subprocess.Popen
     data_dir: Path
+    log: IO[bytes]
 
 
 def start_server(tmp: Path, **env: str) -> Server:
@@ -44,7 +46,7 @@ def start_server(tmp: Path, **env: str) -> Server:
         "LAYERWISE_WORKERS": "2",
         **{f"LAYERWISE_{k.upper()}": v for k, v in env.items()},
     }
-    log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed with the process
+    log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed by stop_server
     process = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--port", str(port), "--log-level", "warning"],
         cwd=ROOT,
@@ -56,14 +58,17 @@ def start_server(tmp: Path, **env: str) -> Server:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            log.close()
             raise RuntimeError((tmp / "server.log").read_text())
         try:
             if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return Server(url, f"ws://127.0.0.1:{port}", process, tmp)
+                return Server(url, f"ws://127.0.0.1:{port}", process, tmp, log)
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
     process.kill()
+    process.wait()
+    log.close()
     raise RuntimeError("server did not become ready in 60 s")
 
 
@@ -75,6 +80,7 @@ def stop_server(server: Server) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+    server.log.close()
 
 
 @pytest.fixture(scope="session")
@@ -83,6 +89,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = start_server(tmp_path_factory.mktemp("server"))
     yield running
     stop_server(running)
+
+
+@pytest.fixture(scope="session")
+def base_url(server: Server) -> str:
+    """Playwright's base URL: the shared server (overrides pytest-playwright's own fixture)."""
+    return server.url
 
 
 @pytest.fixture(scope="session")

@@ -116,22 +116,33 @@ class TwoMoons(Lab):
         macs_per_s = steps_per_s * step_macs + p.fps * frame_macs
         itemsize = 1 if p.precision == "uint8" else 4
         frame_bytes = itemsize * (p.grid_n**2 + sum(p.hidden) * p.neuron_grid**2) + 4 * n_params
-        problems = []
+        problems: list[str] = []
+        culprits: list[str] = []  # the params that drive the exceeded figures
         if steps_per_s > MAX_STEPS_PER_SECOND:
             problems.append(
                 f"fps × steps_per_frame = {steps_per_s} steps/s > {MAX_STEPS_PER_SECOND}"
             )
+            culprits += ["fps", "steps_per_frame"]
         if macs_per_s > MAX_MACS_PER_SECOND:
             problems.append(f"{macs_per_s:.3g} multiply-adds/s > {MAX_MACS_PER_SECOND:.0e}")
+            culprits += ["fps", "steps_per_frame", "batch_size", "hidden", "grid_n", "neuron_grid"]
         if frame_bytes > MAX_FRAME_BYTES:
             problems.append(f"{frame_bytes} bytes a frame > {MAX_FRAME_BYTES}")
+            culprits += ["grid_n", "neuron_grid", "hidden", "precision"]
         if problems:
+            params_named = list(dict.fromkeys(culprits))
             raise LabError(
                 "over_budget",
                 "over the compute budget: "
                 + "; ".join(problems)
-                + " — lower fps, steps_per_frame, batch_size, grid sizes or the network size",
-                {"steps_per_s": steps_per_s, "macs_per_s": macs_per_s, "frame_bytes": frame_bytes},
+                + " — lower "
+                + ", ".join(params_named),
+                {
+                    "params": params_named,
+                    "steps_per_s": steps_per_s,
+                    "macs_per_s": macs_per_s,
+                    "frame_bytes": frame_bytes,
+                },
             )
 
     @classmethod

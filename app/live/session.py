@@ -246,7 +246,16 @@ class Session:
             self.outbox.put(status("queued", position=position, params=run.params.model_dump()))
             return
         state = "running" if run.playing else "paused"
-        self.outbox.put(status(state, run=run.id, params=run.params.model_dump()))
+        meta = run.lab.meta(run.params)
+        self.outbox.put(
+            status(
+                state,
+                run=run.id,
+                params=run.params.model_dump(),
+                grid=meta.get("grid"),
+                meta=meta,
+            )
+        )
 
     # -- pacing ----------------------------------------------------------------------------
 

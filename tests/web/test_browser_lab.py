@@ -9,10 +9,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from playwright.sync_api import ConsoleMessage, Error, Page, expect
 
-from tests.conftest import Server
-
-LOG_HANDLE = "ignore:Exception ignored in.*server\\.log:pytest.PytestUnraisableExceptionWarning"
-pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.filterwarnings(LOG_HANDLE)]
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 # The boundary's picture: the P(class 1) background image and the p = 0.5 line's path.
 BOUNDARY = (
@@ -20,13 +17,6 @@ BOUNDARY = (
     " return [d.layout.images[0].source, d.layout.shapes[0].path]; }"
 )
 LOSS_POINTS = "document.getElementById('loss-plot').data[0].x.length"
-
-
-@pytest.fixture(scope="session")
-def base_url(server: Server) -> str:
-    """The server's URL for Playwright's page.goto (replaces pytest-playwright's own fixture,
-    which pytest ≥ 9.2 flags as deprecated: a session fixture defined as a method)."""
-    return server.url
 
 
 @pytest.fixture

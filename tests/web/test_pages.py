@@ -17,8 +17,7 @@ from tests.conftest import Server
 ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "static" / "js"
 # tests/conftest.py's start_server() leaves its server.log handle to the garbage collector.
-LOG_HANDLE = "ignore:Exception ignored in.*server\\.log:pytest.PytestUnraisableExceptionWarning"
-pytestmark = [pytest.mark.server, pytest.mark.filterwarnings(LOG_HANDLE)]
+pytestmark = [pytest.mark.server]
 
 
 class Tags(HTMLParser):
