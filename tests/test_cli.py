@@ -36,7 +36,7 @@ def test_serve_help_shows_host_and_port() -> None:
     assert "--log-level" in result.stdout
 
 
-def test_unknown_command_refused() -> None:
+def test_run_unknown_command_refused() -> None:
     result = _run(sys.executable, "-m", "app", "teleport")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr

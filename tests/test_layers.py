@@ -92,18 +92,18 @@ def violations(module: str, source: str, is_package: bool = False) -> list[str]:
 SOURCES = sorted(APP.rglob("*.py"))
 
 
-def test_app_sources_found() -> None:
+def test_find_app_sources() -> None:
     names = {module_name(p) for p in SOURCES}
     assert {"app.nets.mlp", "app.protocol.codec", "app.live.session", "app.web.ws"} <= names
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: module_name(p))
-def test_imports_follow_layers(path: Path) -> None:
+def test_import_follows_layers(path: Path) -> None:
     source = path.read_text()
     assert violations(module_name(path), source, path.name == "__init__.py") == []
 
 
-def test_checker_catches_planted_violations() -> None:
+def test_check_catches_planted_violations() -> None:
     planted = "\n".join(
         [
             "import torch",
@@ -142,7 +142,7 @@ def test_checker_catches_planted_violations() -> None:
         ("app.curriculum.checks", "from app.db import engine"),
     ],
 )
-def test_checker_catches_each_rule(module: str, source: str) -> None:
+def test_check_catches_each_rule(module: str, source: str) -> None:
     assert violations(module, source) != []
 
 
@@ -165,11 +165,11 @@ def test_checker_catches_each_rule(module: str, source: str) -> None:
         ("app.protocol", "from app.protocol.codec import encode\nimport numpy", True),
     ],
 )
-def test_checker_allows_layered_imports(module: str, source: str, is_package: bool) -> None:
+def test_check_allows_layered_imports(module: str, source: str, is_package: bool) -> None:
     assert violations(module, source, is_package) == []
 
 
-def test_imported_modules_resolves_relative_imports() -> None:
+def test_resolve_relative_imports() -> None:
     assert imported_modules("app.live.pool", "from . import worker") == {
         "app.live",
         "app.live.worker",

@@ -285,7 +285,7 @@ def test_configure_over_budget_keeps_run(monkeypatch) -> None:
     assert lab.step_count == 3
 
 
-def test_default_params_within_budget() -> None:
+def test_budget_default_params_allowed() -> None:
     TwoMoons.budget(TwoMoonsParams())
     TwoMoons.budget(TwoMoonsParams(precision="float32"))
 
@@ -325,7 +325,7 @@ def test_configure_rebuild_param_steps_back_to_zero() -> None:
     assert lab.snapshot()["hidden.0.weight"].shape == (2, 4)
 
 
-def test_same_seed_same_run() -> None:
+def test_step_same_seed_same_run() -> None:
     a, b = _lab(**EXACT, seed=7), _lab(**EXACT, seed=7)
     a.step(30)
     b.step(10)
@@ -395,7 +395,7 @@ def test_probe_unknown_name() -> None:
 
 
 @pytest.mark.parametrize("precision", ["uint8", "float32"])
-def test_diverged_run_still_streams(precision: str) -> None:
+def test_advance_diverged_run_still_streams(precision: str) -> None:
     """A learning rate within bounds can blow the model up; frames must still go out."""
     params = {
         "optimizer": "sgd",

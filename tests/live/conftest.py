@@ -35,3 +35,20 @@ def tight_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     yield server
     stop_server(server)
+
+
+def _tracebacks(server: Server) -> tuple[int, str]:
+    log = (server.data_dir / "server.log").read_text(errors="replace")
+    return log.count("Traceback"), log
+
+
+@pytest.fixture(autouse=True)
+def server_log_stays_clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test after which a server it used logged an unhandled exception."""
+    names = [n for n in ("server", "tight_server") if n in request.fixturenames]
+    servers = [request.getfixturevalue(name) for name in names]
+    before = [_tracebacks(s)[0] for s in servers]
+    yield
+    for server, count in zip(servers, before):
+        now, log = _tracebacks(server)
+        assert now == count, log[-3000:]

@@ -166,7 +166,7 @@ def test_put_refuses_nan() -> None:
         Outbox().put({"loss": float("nan")})
 
 
-def test_empty_after_pump() -> None:
+def test_pump_empties_outbox() -> None:
     async def scenario() -> bool:
         outbox, socket = Outbox(), FakeSocket()
         assert outbox.empty

@@ -26,7 +26,7 @@ def pool() -> Iterator[WorkerPool]:
     assert started._handles == []
 
 
-def test_pool_start_call(pool: WorkerPool) -> None:
+def test_call_started_pool(pool: WorkerPool) -> None:
     async def scenario() -> None:
         index = pool.place()
         assert index == 0
@@ -56,7 +56,7 @@ def test_pool_start_call(pool: WorkerPool) -> None:
     asyncio.run(asyncio.wait_for(scenario(), 60))
 
 
-def test_pool_call_errors_keep_worker(pool: WorkerPool) -> None:
+def test_call_errors_keep_worker(pool: WorkerPool) -> None:
     async def scenario() -> None:
         with pytest.raises(WorkerError) as caught:
             await pool.call(0, "advance", "no-such-run", 1)
@@ -78,7 +78,7 @@ def test_pool_call_errors_keep_worker(pool: WorkerPool) -> None:
     asyncio.run(asyncio.wait_for(scenario(), 60))
 
 
-def test_pool_killed_worker_gives_worker_lost(pool: WorkerPool) -> None:
+def test_call_killed_worker_gives_worker_lost(pool: WorkerPool) -> None:
     async def scenario() -> None:
         slow = {**PARAMS, "fps": 1, "batch_size": 1000, "n_samples": 2000, "hidden": [16] * 6}
         await pool.call(0, "build", "slow", "two-moons", slow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -88,6 +88,11 @@ class Client:
 
     async def close(self) -> None:
         await self.ws.close()
+
+
+def run(scenario: Coroutine[Any, Any, Any], timeout: float = 60) -> Any:
+    """Run one async scenario to the end, never longer than ``timeout``."""
+    return asyncio.run(asyncio.wait_for(scenario, timeout))
 
 
 def open_client(ws_url: str, lab: str = "two-moons", query: str = "", **kwargs: Any):

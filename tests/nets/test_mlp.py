@@ -130,13 +130,13 @@ def test_init_he_differs_from_xavier() -> None:
     assert 80 < ratio < 120  # (2/10) / (2/1010) = 101
 
 
-def test_mlp_repr() -> None:
+def test_repr_names_widths() -> None:
     model = MLP(MLPConfig(n_inputs=2, hidden=[4, 3], activation="tanh", n_outputs=2))
     assert repr(model) == "MLP(2→4→3→2, tanh)"
     assert repr(MLP(MLPConfig(hidden=[]))) == "MLP(2→1, relu)"
 
 
-def test_mlp_parameters_count() -> None:
+def test_count_parameters() -> None:
     model = MLP(MLPConfig(n_inputs=2, hidden=[4, 4], n_outputs=1))
     assert sum(p.numel() for p in model.parameters()) == (2 * 4 + 4) + (4 * 4 + 4) + (4 + 1)
     assert list(model.state_dict()) == [
