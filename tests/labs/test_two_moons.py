@@ -261,7 +261,7 @@ def test_validate_over_budget_allocates_nothing(params: dict, monkeypatch) -> No
         TwoMoons.validate(params)
     assert caught.value.code == "over_budget"
     assert "budget" in caught.value.message
-    assert set(caught.value.detail) == {"steps_per_s", "macs_per_s", "frame_bytes"}
+    assert {"steps_per_s", "macs_per_s", "frame_bytes"} <= set(caught.value.detail)
     worker = Worker()
     with pytest.raises(LabError) as caught:
         worker.build("r", "two-moons", {**TwoMoonsParams().model_dump(), **params})

@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import Server, start_server, stop_server
-
-# tests/conftest.py's start_server() drops its handle on server.log while the child keeps
-# writing to it; the parent's ResourceWarning is harmless and not ours to fix here.
-LOG_HANDLE = "ignore:Exception ignored in.*server\\.log:pytest.PytestUnraisableExceptionWarning"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tolerate the shared fixture's unclosed log handle in the tests of this folder."""
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(item.path).parents:
-            item.add_marker(pytest.mark.filterwarnings(LOG_HANDLE))
 
 
 @pytest.fixture(scope="module")

@@ -53,7 +53,10 @@ def test_connect_sends_hello_dataset_frame_status(server: Server) -> None:
     assert frame.metrics["batch_loss"] is None
     assert 0 <= frame.metrics["train_acc"] <= 1
 
-    assert state == {"type": "status", "state": "paused", "run": hello["run"], "params": DEFAULTS}
+    assert state["type"] == "status"
+    assert state["state"] == "paused"
+    assert state["run"] == hello["run"]
+    assert state["params"] == DEFAULTS
 
 
 def test_play_streams_frames_at_fps(server: Server) -> None:
