@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import socket
 import sys
 
 from app.config import get_settings
+
+# Kernel send buffer per connection: a client that stops reading holds back only a few
+# frames in the kernel (the app itself keeps at most one waiting frame per socket).
+SEND_BUFFER_BYTES = 256 * 1024
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket whose accepted connections inherit a small send buffer."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(f"layerwise: cannot listen on {host}:{port}: {exc.strerror}") from None
+    return sock
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -15,10 +35,10 @@ def serve(args: argparse.Namespace) -> int:
     from app.main import create_app
 
     settings = get_settings()
-    uvicorn.run(
+    host = args.host or settings.host
+    port = args.port or settings.port
+    config = uvicorn.Config(
         create_app(settings),
-        host=args.host or settings.host,
-        port=args.port or settings.port,
         ws="websockets-sansio",
         ws_per_message_deflate=False,
         ws_max_size=1 << 20,
@@ -26,6 +46,9 @@ def serve(args: argparse.Namespace) -> int:
         access_log=args.log_level == "debug",
         lifespan="on",
     )
+    sock = listening_socket(host, port)
+    logging.getLogger("uvicorn.error").info("Layerwise on http://%s:%d", host, port)
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 

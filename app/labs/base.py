@@ -71,6 +71,10 @@ class Lab(ABC):
         """Raise LabError('over_budget') when ``params`` would cost too much; allocate nothing."""
 
     @classmethod
+    def check_steps(cls, params: BaseModel, n: int) -> None:
+        """Raise LabError('over_budget') when one `step` request of ``n`` steps costs too much."""
+
+    @classmethod
     def meta(cls, params: BaseModel) -> dict[str, Any]:
         """Lab metadata for `hello` (grid extents, layer names …), derived from params alone."""
         return {}

@@ -87,6 +87,7 @@ class Classifier:
         self.order = torch.empty(0, dtype=torch.long)
         self.cursor = 0
         self.steps = 0
+        self.samples_seen = 0  # for the epoch count, exact across batch-size changes
         self.last_loss = float("nan")
 
     def next_batch(self) -> torch.Tensor:
@@ -98,6 +99,7 @@ class Classifier:
             self.cursor = 0
         batch = self.order[self.cursor : self.cursor + size]
         self.cursor += size
+        self.samples_seen += size
         return batch
 
     def step(self, n: int = 1) -> float:

@@ -26,6 +26,10 @@ EXTENT = (-2.0, 2.0)
 MAX_MACS_PER_SECOND = 1e9
 MAX_FRAME_BYTES = 512 * 1024
 MAX_STEPS_PER_SECOND = 2000
+# One `step` request may hold a worker this long (estimated), so other runs there keep pace.
+MAX_SECONDS_PER_REQUEST = 2.0
+STEP_OVERHEAD_S = 5e-4  # per step, measured: Python and op-dispatch costs dominate tiny nets
+MACS_PER_SECOND = 1e9  # one core, single thread, a conservative figure
 Feature = Literal["x", "y", "x2", "y2", "xy", "sinx", "siny"]
 
 
@@ -146,6 +150,21 @@ class TwoMoons(Lab):
             )
 
     @classmethod
+    def check_steps(cls, params: BaseModel, n: int) -> None:
+        p: TwoMoonsParams = params  # type: ignore[assignment]
+        per_step = STEP_OVERHEAD_S + 3 * _n_params(p) * min(p.batch_size, p.n_samples) / (
+            MACS_PER_SECOND
+        )
+        most = max(1, int(MAX_SECONDS_PER_REQUEST / per_step))
+        if n > most:
+            raise LabError(
+                "over_budget",
+                f"{n} steps at once would take about {n * per_step:.1f} s; with this network "
+                f"and batch size one request may ask for at most {most} (press Play instead)",
+                {"params": ["batch_size", "hidden"], "n": n, "max_n": most},
+            )
+
+    @classmethod
     def meta(cls, params: BaseModel) -> dict[str, Any]:
         p: TwoMoonsParams = params  # type: ignore[assignment]
         return {
@@ -215,9 +234,7 @@ class TwoMoons(Lab):
             "test_loss": test_loss,
             "test_acc": test_acc,
             "batch_loss": None if self.run.steps == 0 else self.run.last_loss,
-            "epoch": self.run.steps
-            * min(p.batch_size, len(self.run.x_train))
-            / len(self.run.x_train),
+            "epoch": self.run.samples_seen / len(self.run.x_train),
         }
         picture = {"boundary", *(f"neurons/{k}" for k in range(len(p.hidden)))}
         return Output(

@@ -87,7 +87,7 @@ class WorkerPool:
     def place(self) -> int:
         """The worker with the fewest runs; the caller owns one run there until release()."""
         handle = min(self._handles, key=lambda h: h.runs)
-        if not handle.process.is_alive():
+        if not handle.process.is_alive() or not handle.reader.is_alive():
             handle = self._restart(handle.index)
         handle.runs += 1
         return handle.index

@@ -214,6 +214,7 @@ class Session:
         if isinstance(msg, Step):
             if run.playing:
                 raise ProtocolError("running", "'step' works while paused; send 'pause' first")
+            run.lab.check_steps(run.params, msg.n)
             async with run.lock:
                 self._deliver(await self._call("advance", msg.n))
         elif isinstance(msg, Snapshot):

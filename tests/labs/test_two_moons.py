@@ -421,3 +421,23 @@ def test_advance_diverged_run_still_streams(precision: str) -> None:
     worker.reset("r", TwoMoons.validate({**params, "learning_rate": 0.01}).model_dump())
     ((_, message),) = worker.advance("r", 5)
     assert np.isfinite(decode(message).metrics["loss"])
+
+
+def test_epoch_counts_samples_across_batch_size_change() -> None:
+    lab = _lab(batch_size=10, n_samples=200, train_fraction=0.5)  # 100 train points
+    lab.step(5)  # 50 samples
+    lab.configure(TwoMoons.validate({"batch_size": 25}, base=lab.params))
+    lab.step(2)  # 50 more: one epoch in all
+    assert lab.frame().metrics["epoch"] == pytest.approx(1.0)
+
+
+def test_check_steps_refuses_a_long_request() -> None:
+    small = TwoMoons.validate({})
+    TwoMoons.check_steps(small, 1000)  # about 0.5 s of work: fine
+    big = TwoMoons.validate({"hidden": [16] * 6, "batch_size": 1000, "n_samples": 2000})
+    TwoMoons.check_steps(big, 10)
+    with pytest.raises(LabError) as refused:
+        TwoMoons.check_steps(big, 1000)
+    assert refused.value.code == "over_budget"
+    assert refused.value.detail["max_n"] < 1000
+    assert "batch_size" in refused.value.detail["params"]

@@ -111,3 +111,13 @@ def test_refuse_bad_probe(server: Server) -> None:
     assert error["code"] == "bad_probe"
     error = run(_refused_then_goes_on(server, lambda c: c.send("probe", name="x-ray")))
     assert error["code"] == "unknown_probe"
+
+
+def test_refuse_step_over_budget(server: Server) -> None:
+    async def step_too_many(client: Client) -> None:
+        await client.send("step", n=10_000)
+
+    error = run(_refused_then_goes_on(server, step_too_many))
+    assert error["code"] == "over_budget"
+    assert "10000 steps" in error["message"]
+    assert error["detail"]["max_n"] < 10_000
