@@ -16,7 +16,6 @@ from tests.conftest import Server
 
 ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "static" / "js"
-# tests/conftest.py's start_server() leaves its server.log handle to the garbage collector.
 pytestmark = [pytest.mark.server]
 
 
