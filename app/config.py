@@ -26,7 +26,6 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list)
     # Host headers the app answers (TrustedHost); set your domain when serving publicly.
     allowed_hosts: list[str] = Field(default_factory=lambda: ["*"])
-    device: str = "cpu"
 
     workers: int = Field(default_factory=_default_workers, ge=1, le=64)
     max_active_runs: int = Field(default=64, ge=1, le=4096)

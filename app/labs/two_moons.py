@@ -41,7 +41,12 @@ class TwoMoonsParams(BaseModel):
     dataset: Literal["moons", "circles", "xor", "spirals", "blobs"] = Field(
         "moons", description="Which 2-D set to classify"
     )
-    noise: float = Field(0.2, ge=0.0, le=0.5, description="Std of gaussian noise on each point")
+    noise: float = Field(
+        0.2,
+        ge=0.0,
+        le=0.5,
+        description="Gaussian noise on each point (std, relative to the set's scale)",
+    )
     n_samples: int = Field(400, ge=20, le=2000, description="Points in train + test")
     train_fraction: float = Field(0.5, ge=0.1, le=0.9, description="Share of points used to train")
     features: Annotated[list[Feature], Field(min_length=1, max_length=7)] = Field(

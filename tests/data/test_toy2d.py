@@ -111,3 +111,12 @@ def test_split_sizes(n: int, fraction: float, n_train: int) -> None:
     assert len(x_test) == len(y_test) == n - n_train
     np.testing.assert_array_equal(np.concatenate([x_train, x_test]), x)
     np.testing.assert_array_equal(np.concatenate([y_train, y_test]), y)
+
+
+@pytest.mark.parametrize(("name", "scale"), [("moons", 1.0), ("spirals", 0.3), ("xor", 0.5)])
+def test_make_noise_relative_to_dataset_scale(name: str, scale: float) -> None:
+    clean, _ = make(name, 4000, 0.0, seed=11)
+    noisy, _ = make(name, 4000, 0.2, seed=11)  # same draws for the points, then the noise
+    deviation = (noisy - clean).ravel()
+    # 8000 draws: the sample std is within a few percent of the true 0.2 × scale.
+    assert deviation.std() == pytest.approx(0.2 * scale, rel=0.05)
