@@ -10,10 +10,9 @@ from tests.conftest import Server, start_server, stop_server
 
 
 @pytest.fixture(scope="module")
-def tight_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def tight_server() -> Iterator[Server]:
     """One worker, room for one active and one queued run; closed or paused runs go in 1 s."""
     server = start_server(
-        tmp_path_factory.mktemp("tight"),
         workers="1",
         max_active_runs="1",
         max_queued_runs="1",

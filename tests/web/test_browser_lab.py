@@ -166,21 +166,39 @@ def test_exports_link_to_the_run(lab: Page) -> None:
     assert "torch" in response.text()
 
 
-def box(page: Page, selector: str) -> dict:
-    found = page.locator(selector).bounding_box()
-    assert found is not None, selector
-    return found
+# The three columns' boxes, read in the page once layout has settled after a resize.
+COLUMNS = """(width) => {
+  if (window.innerWidth !== width) return null;
+  const box = (s) => document.querySelector(s).getBoundingClientRect().toJSON();
+  return {
+    controls: box('.lab-controls'), stage: box('.lab-stage'), curves: box('.lab-curves'),
+    scrollWidth: document.documentElement.scrollWidth,
+  };
+}"""
+
+
+def columns_at(page: Page, width: int, height: int) -> dict:
+    """Resize the viewport and return the columns' boxes once two reads agree."""
+    page.set_viewport_size({"width": width, "height": height})
+    previous = None
+    for _ in range(50):
+        page.wait_for_timeout(100)
+        now = page.evaluate(COLUMNS, width)
+        if now is not None and now == previous:
+            return now
+        previous = now
+    raise AssertionError(f"layout did not settle at {width}×{height}: {previous}")
 
 
 def test_columns_sit_side_by_side_on_a_laptop_and_stack_on_a_tablet(lab: Page) -> None:
-    lab.set_viewport_size({"width": 1366, "height": 768})
-    controls, stage, curves = (box(lab, s) for s in (".lab-controls", ".lab-stage", ".lab-curves"))
+    laptop = columns_at(lab, 1366, 768)
+    controls, stage, curves = laptop["controls"], laptop["stage"], laptop["curves"]
     assert controls["x"] + controls["width"] <= stage["x"]
     assert stage["x"] + stage["width"] <= curves["x"]
     assert abs(controls["y"] - stage["y"]) < 2 and abs(curves["y"] - stage["y"]) < 2
     assert curves["x"] + curves["width"] <= 1366  # nothing runs off the side
 
-    lab.set_viewport_size({"width": 820, "height": 1180})
-    controls, stage, curves = (box(lab, s) for s in (".lab-controls", ".lab-stage", ".lab-curves"))
+    tablet = columns_at(lab, 820, 1180)
+    controls, stage, curves = tablet["controls"], tablet["stage"], tablet["curves"]
     assert stage["y"] + stage["height"] <= curves["y"] <= controls["y"]
-    assert lab.evaluate("document.documentElement.scrollWidth") <= 820
+    assert tablet["scrollWidth"] <= 820
