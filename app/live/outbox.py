@@ -21,7 +21,11 @@ class Socket(Protocol):
 
 
 class Overflow(Exception):
-    """The client has stopped reading while sending requests that need answers."""
+    """The client has stopped reading while sending requests that need answers.
+
+    Raised by ``pump`` (never by ``put``, which may run inside someone else's call, e.g. a
+    queue-position update), so the connection that owns the outbox is the one that ends.
+    """
 
 
 class Outbox:
@@ -32,6 +36,7 @@ class Outbox:
         self._items: deque[str | bytes] = deque()
         self._frame: bytes | None = None
         self._wake = asyncio.Event()
+        self._overflow = False
         self.frames_replaced = 0
 
     @property
@@ -40,9 +45,15 @@ class Outbox:
         return not self._items
 
     def put(self, message: dict[str, Any] | bytes) -> None:
-        """Queue a message that must arrive (JSON object or ordered binary)."""
+        """Queue a message that must arrive (JSON object or ordered binary).
+
+        Past ``max_ordered`` waiting messages the outbox is marked overflowed and ``pump``
+        ends the connection.
+        """
         if len(self._items) >= self.max_ordered:
-            raise Overflow(f"more than {self.max_ordered} messages wait for this client")
+            self._overflow = True
+            self._wake.set()
+            return
         self._items.append(
             message if isinstance(message, bytes) else json.dumps(message, allow_nan=False)
         )
@@ -62,10 +73,15 @@ class Outbox:
         self._wake.set()
 
     async def pump(self, socket: Socket) -> None:
-        """Send everything, in order, for as long as the connection lives."""
+        """Send everything, in order, for as long as the connection lives.
+
+        Raises Overflow once the client has let too many messages pile up.
+        """
         while True:
             await self._wake.wait()
             self._wake.clear()
+            if self._overflow:
+                raise Overflow(f"more than {self.max_ordered} messages wait for this client")
             while self._items:
                 item = self._items.popleft()
                 if item is self._frame:

@@ -59,7 +59,7 @@ class Session:
 
     async def serve(self, notices: list[dict[str, Any]] | None = None) -> None:
         """Say hello, get admitted, then answer messages until the socket closes."""
-        pump = asyncio.create_task(self.outbox.pump(self.socket))
+        pump = asyncio.create_task(self._pump())
         tasks = [pump, asyncio.create_task(self._watch_idle())]
         try:
             self.outbox.put(self._hello())
@@ -79,7 +79,7 @@ class Session:
                     return
                 tasks.append(asyncio.create_task(self._start()))
             await self._receive_loop(pump)
-        except (Closed, Overflow):
+        except Closed:
             pass
         finally:
             self._stop_driver()
@@ -87,6 +87,14 @@ class Session:
                 task.cancel()
             if self.run.session is self:
                 self.runtime.detach(self.run)
+
+    async def _pump(self) -> None:
+        """Drain the outbox; a client that lets it overflow is disconnected (1008)."""
+        try:
+            await self.outbox.pump(self.socket)
+        except Overflow:
+            with contextlib.suppress(RuntimeError):
+                await self.socket.close(1008, "client is not reading its messages")
 
     def _hello(self) -> dict[str, Any]:
         lab = self.run.lab

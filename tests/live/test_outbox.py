@@ -152,13 +152,18 @@ def test_put_frame_equal_bytes_keeps_ordered_binary() -> None:
     assert sent == [json.dumps({"type": "hello"}), b"same", b"other", b"newer"]
 
 
-def test_put_overflow_beyond_max_ordered() -> None:
-    outbox = Outbox(max_ordered=3)
-    for i in range(3):
-        outbox.put({"i": i})
-    with pytest.raises(Overflow):
-        outbox.put({"i": 3})
-    assert not outbox.empty
+def test_pump_ends_connection_beyond_max_ordered() -> None:
+    async def scenario() -> None:
+        outbox, socket = Outbox(max_ordered=3), FakeSocket()
+        for i in range(3):
+            outbox.put({"i": i})
+        outbox.put({"i": 3})  # one too many: marked, not raised at the caller
+        assert not outbox.empty
+        with pytest.raises(Overflow):
+            await asyncio.wait_for(outbox.pump(socket), timeout=5)
+        assert socket.sent == []  # the connection ends; nothing half-sent
+
+    asyncio.run(scenario())
 
 
 def test_put_refuses_nan() -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from app.cli import SEND_BUFFER_BYTES
 from app.protocol.codec import Frame
 from tests.conftest import Server
 from tests.live.wsclient import kind, open_client, run
@@ -24,15 +25,6 @@ pytestmark = pytest.mark.server
 
 
 # -- the server stays bounded and keeps runs --------------------------------------------------
-
-
-def _kernel_send_buffer_max() -> int:
-    """The most a TCP socket's kernel send buffer may grow to (Linux), else 4 MiB."""
-    try:
-        with open("/proc/sys/net/ipv4/tcp_wmem") as f:
-            return int(f.read().split()[2])
-    except (OSError, ValueError, IndexError):
-        return 4 << 20
 
 
 def test_play_slow_reader_gets_latest_frame(server: Server) -> None:
@@ -67,9 +59,9 @@ def test_play_slow_reader_gets_latest_frame(server: Server) -> None:
     stale = [f for f in frames if f.time < resumed]
     fresh = [f for f in frames if f.time >= resumed]
     steps = [f.step for f in frames]
-    # What waited is bounded by the operating system's socket buffers plus a frame or two
-    # (the outbox's latest-frame slot and the transport's buffer), not by the time not read.
-    held = _kernel_send_buffer_max() // frame_bytes + 4
+    # What waited is bounded by the connection's kernel send buffer (Linux doubles the size
+    # asked for) plus a frame or two (the outbox's slot, the transport), not by the time unread.
+    held = 2 * SEND_BUFFER_BYTES // frame_bytes + 4
     assert len(stale) <= held, steps
     # The run went on training meanwhile, and frames that could not be sent were replaced:
     # what arrives skips the many made while the client slept, then goes on from the latest.
@@ -78,6 +70,36 @@ def test_play_slow_reader_gets_latest_frame(server: Server) -> None:
     assert skipped >= 60, steps
     assert max(np.diff(steps)) >= 30, steps
     assert len(fresh) == 4
+
+
+def test_requests_unread_past_the_limit_close_the_socket(server: Server) -> None:
+    """A client that asks and asks without reading is disconnected, not buffered forever."""
+
+    async def scenario() -> tuple[int, int | None]:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)  # before connect
+        host, port = urlsplit(server.url).netloc.split(":")
+        sock.connect((host, int(port)))
+        sock.setblocking(False)
+        query = "params=" + quote(json.dumps({"hidden": [16] * 6}))  # ~7 kB snapshots
+        async with open_client(server.ws_url, query=query, sock=sock, max_queue=1) as client:
+            await client.ready()
+            for _ in range(600):  # far more than the kernel buffers and the outbox's 256 hold
+                await client.send("snapshot")
+            # Read nothing until the server has answered them all (about 1 ms each); reading
+            # at once would keep its outbox short and the test would prove nothing.
+            await asyncio.sleep(5)
+            snapshots = 0
+            try:
+                while True:
+                    message = await client.recv()
+                    snapshots += kind(message) == "snapshot"
+            except ConnectionClosed as closed:
+                return snapshots, closed.rcvd.code if closed.rcvd else None
+
+    snapshots, code = run(scenario())
+    assert code == 1008
+    assert snapshots < 600
 
 
 def test_reattach_continues_at_same_step(server: Server) -> None:
