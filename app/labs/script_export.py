@@ -77,6 +77,8 @@ def classifier_script(params: dict[str, Any]) -> str:
 {config["activation"]}, {config["optimizer"]} lr {config["learning_rate"]}.
 
 Needs only torch and numpy: python this_file.py --steps 1000 --weights model.pt
+It trains from step 0 with the run's settings at download time; settings changed while the
+run was training are not replayed. Same seed, same machine: the same numbers as the lab.
 """
 
 from __future__ import annotations

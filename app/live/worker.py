@@ -95,7 +95,8 @@ def serve(conn: Connection) -> None:
     """The worker process's main loop (the target of multiprocessing.Process)."""
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(1)  # tiny models: a second thread only adds contention
+    torch.set_num_interop_threads(1)
     worker = Worker()
     while True:
         try:
