@@ -28,12 +28,14 @@ class LabError(Exception):
 
 @dataclass
 class Output:
-    """What a lab hands the runtime: metrics, named arrays, and which arrays may be quantised."""
+    """What a lab hands the runtime: metrics, named arrays, which arrays may be quantised, and
+    extra JSON header fields (e.g. a probe's geometry)."""
 
     step: int
     metrics: dict[str, Any] = field(default_factory=dict)
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     quantize: set[str] = field(default_factory=set)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Lab(ABC):

@@ -29,7 +29,8 @@ def encode_output(kind: str, output: Output, **extra: Any) -> bytes:
             arrays.append(Array(name, q.data, q.scale))
         else:
             arrays.append(Array(name, data))
-    return encode(kind, output.step, time.monotonic(), arrays, output.metrics, **extra)
+    header = {**output.extra, **extra}
+    return encode(kind, output.step, time.monotonic(), arrays, output.metrics, **header)
 
 
 class Worker:
