@@ -1,34 +1,22 @@
 // The settings form, built from a lab's params JSON Schema: enum → select, bounded number →
-// slider + number box, array of enum → checkboxes, array of integers → a layer editor.
+// slider + number box, boolean → checkbox, array of enum → checkboxes, array of integers →
+// a layer editor, array of objects → a layer-stack editor (layerstack.js).
 // Every control shows its unit and a one-line hint, and has a slot for a refusal.
 
-import { GROUPS, OPTION_LABELS, PARAMS, presentation, sliderScale } from "./params.js";
+import { el, optionLabel, resolve, same } from "./dom.js";
+import { layerStackControl } from "./layerstack.js";
+import { GROUPS, presentation, sliderScale } from "./params.js";
 
 let uid = 0;
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "text") node.textContent = v;
-    else if (k === "class") node.className = v;
-    else node.setAttribute(k, v === true ? "" : v);
-  }
-  node.append(...children.filter(Boolean));
-  return node;
-}
-
-/** Properties in presentation order (params.js), then any others in schema order. */
-function ordered(properties) {
+/** Properties in presentation order (the lab's table in params.js), then the others. */
+function ordered(properties, table) {
   const rank = (name) => {
-    const i = Object.keys(PARAMS).indexOf(name);
+    const i = Object.keys(table).indexOf(name);
     return i === -1 ? Infinity : i;
   };
   return Object.entries(properties).sort(([a], [b]) => rank(a) - rank(b));
 }
-
-const optionLabel = (v) => OPTION_LABELS[v] ?? String(v);
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The hint under a control: the schema's description and its unit. */
 function hint(id, schema, ui) {
@@ -59,7 +47,7 @@ function numberControl(name, schema, ui, ids, emit) {
   const body = [el("label", { for: ids.input, text: ui.label })];
   let slider = null;
   if (withSlider) {
-    const scale = sliderScale(name, schema);
+    const scale = sliderScale(ui, schema);
     slider = el("input", { type: "range", min: 0, max: 1000, step: 1, "aria-label":
       `${ui.label} slider`, "aria-describedby": ids.describedBy, tabindex: "-1" });
     slider.addEventListener("input", () => { box.value = scale.toValue(Number(slider.value)); });
@@ -80,6 +68,17 @@ function numberControl(name, schema, ui, ids, emit) {
       box.value = v;
       slider?.setPosition(v);
     },
+  };
+}
+
+function booleanControl(name, schema, ui, ids, emit) {
+  const box = el("input", { type: "checkbox", id: ids.input, name,
+    "aria-describedby": ids.describedBy });
+  box.addEventListener("change", () => emit(box.checked));
+  return {
+    body: [el("label", { class: "check single", for: ids.input }, box,
+      document.createTextNode(ui.label))],
+    set: (v) => { box.checked = Boolean(v); },
   };
 }
 
@@ -156,26 +155,30 @@ function layersControl(name, schema, ui, ids, emit) {
 
 function kindOf(schema) {
   if (schema.enum) return selectControl;
+  if (schema.type === "boolean") return booleanControl;
   if (schema.type === "number" || schema.type === "integer") return numberControl;
   if (schema.type === "array" && schema.items?.enum) return checkboxControl;
   if (schema.type === "array" && schema.items?.type === "integer") return layersControl;
+  if (schema.type === "array" && schema.items?.type === "object") return layerStackControl;
   return null;
 }
 
 /**
  * The settings form. `onChange(name, value)` fires when the learner changes a control;
- * `place` maps a param name to a container outside the groups (e.g. speed in the top bar).
+ * `place` maps a param name to a container outside the groups (e.g. speed in the top bar);
+ * `presentation` is the lab's table of groups, labels and units (params.js).
  */
 export class Controls {
-  constructor(form, schema, { onChange, place = {} }) {
+  constructor(form, schema, { onChange, place = {}, presentation: table = {} }) {
     this.form = form;
     this.controls = {};
     const groups = Object.fromEntries(GROUPS.map((g) => [g.id,
       el("fieldset", { class: "group", "data-group": g.id }, el("legend", { text: g.title }))]));
-    for (const [name, prop] of ordered(schema.properties ?? {})) {
-      const make = kindOf(prop);
+    for (const [name, raw] of ordered(schema.properties ?? {}, table)) {
+      const prop = resolve(schema, raw);
+      const ui = presentation(name, prop, table);
+      const make = ui.hidden ? null : kindOf(prop);
       if (!make) continue;
-      const ui = presentation(name, prop);
       const n = ++uid;
       const ids = { input: `param-${name}-${n}`, hint: `hint-${n}`, error: `error-${n}` };
       ids.describedBy = `${ids.hint} ${ids.error}`;
@@ -197,7 +200,7 @@ export class Controls {
   set(params) {
     for (const [name, value] of Object.entries(params)) {
       const c = this.controls[name];
-      if (c && c.error.hidden && !same(c.value, value)) {
+      if (c && !c.wrap.classList.contains("refused") && !same(c.value, value)) {
         c.set(value);
         c.value = value;
       }
@@ -208,9 +211,15 @@ export class Controls {
     return name in this.controls;
   }
 
-  showError(name, message) {
+  /** Show a refusal at a control, or at the part of it that `path` names (a layer row). */
+  showError(name, message, path = []) {
     const c = this.controls[name];
     if (!c) return false;
+    if (path.length && c.showError?.(path, message)) {
+      c.wrap.classList.add("refused");
+      c.value = undefined;
+      return true;
+    }
     c.error.textContent = message;
     c.error.hidden = false;
     c.wrap.classList.add("refused");
@@ -223,6 +232,7 @@ export class Controls {
     if (!c) return;
     c.error.hidden = true;
     c.error.textContent = "";
+    c.clearErrors?.();
     c.wrap.classList.remove("refused");
   }
 }

@@ -1,14 +1,16 @@
-// The lab page's controller: the only module that knows both the socket and the pictures.
+// The lab page's controller, shared by every lab: the socket, the settings, the share URL,
+// the top bar's readouts, the keyboard, the loss and accuracy curves, the exports, messages,
+// text alternatives and redraw scheduling. What a lab draws on its stage (and any curves of
+// its own) comes from its stage module in ./labs/, chosen by the page's lab id.
 // Frames are recorded as they arrive and drawn at most once per animation frame (only the
 // latest), so the page keeps up at 20 frames/s; the server's word on params is final.
 
 import { TextAlternatives } from "./alt.js";
 import { Controls } from "./controls.js";
+import { STAGES } from "./labs/index.js";
 import { RateMeter } from "./meter.js";
-import { boundaryTable, drawBoundary } from "./plots/boundary.js";
+import { labParams } from "./params.js";
 import { accuracyTable, drawAccuracy, drawLoss, History, lossTable } from "./plots/curves.js";
-import { NetworkPicture, networkTable } from "./plots/network.js";
-import { drawNorms, normsTable } from "./plots/norms.js";
 import { changedParams, readParams, rememberedRun, rememberRun, updateUrl } from "./share.js";
 import { LabSocket } from "./socket.js";
 import { Messages, Readouts } from "./topbar.js";
@@ -24,13 +26,14 @@ const curves = new History();
 const meter = new RateMeter();
 const messages = new Messages($("messages"));
 const readouts = new Readouts(root);
-const network = new NetworkPicture($("network-canvas"));
 const state = {
-  hello: null, run: null, status: "connecting", params: { ...defaults }, dataset: null,
-  frame: null, drawnFrame: null, lastChange: [], tablesAt: 0,
+  hello: null, meta: null, grid: null, run: null, status: "connecting",
+  params: { ...defaults }, dataset: null, frame: null, drawnFrame: null, lastChange: [],
+  tablesAt: 0,
 };
 
 const controls = new Controls($("controls"), schema, {
+  presentation: labParams(labId),
   place: { steps_per_frame: $("speed-slot") },
   onChange(name, value) {
     state.lastChange = [name];
@@ -38,40 +41,26 @@ const controls = new Controls($("controls"), schema, {
   },
 });
 
-// -- drawing ------------------------------------------------------------------------------
-
-/** Sizes of what the frame holds (they change when the learner rebuilds the model). */
-function geometry(frame) {
-  const layers = [];
-  for (let k = 0; frame.arrays[`weights/${k}`]; k++) {
-    const [out, inp] = frame.arrays[`weights/${k}`].shape;
-    if (k === 0) layers.push(inp);
-    layers.push(out);
-  }
-  // hello's extents stay; the point counts are read from the arrays themselves.
-  const { grid: extents, meta } = state.hello;
-  const [ny, nx] = frame.arrays.boundary?.shape ?? [extents.y[2], extents.x[2]];
-  const grid = { x: [extents.x[0], extents.x[1], nx], y: [extents.y[0], extents.y[1], ny] };
-  const m = frame.arrays["neurons/0"]?.shape[1] ?? state.params.neuron_grid;
-  const { x: mx, y: my } = meta.neuron_grid;
-  const features = state.params.features?.length === layers[0] ? state.params.features
-    : Array.from({ length: layers[0] }, (_, i) => `in ${i + 1}`);
-  const neuronGrid = { x: [mx[0], mx[1], m], y: [my[0], my[1], m] };
-  return { grid, layers, meta: { layers, features, neuron_grid: neuronGrid } };
+/** Ask the server for new params on the learner's behalf (e.g. the stage's input picker). */
+function configure(params) {
+  state.lastChange = Object.keys(params);
+  return socket.configure(params);
 }
 
-const plots = {
-  boundary: $("boundary-plot"), loss: $("loss-plot"), accuracy: $("accuracy-plot"),
-  norms: $("norms-plot"),
-};
+const stage = (STAGES[labId] ?? STAGES.none)({
+  root, socket, state, messages, configure, requestDraw: () => requestDraw(),
+});
+
+// -- drawing ------------------------------------------------------------------------------
+
+const plots = { loss: $("loss-plot"), accuracy: $("accuracy-plot") };
 
 // The side charts take turns, one per drawn frame: each costs about as much as the whole
 // stage, and curves that grow at a third of the frame rate still look continuous.
 const sideCharts = [
   { draw: () => drawLoss(plots.loss, curves), version: () => curves.revision },
   { draw: () => drawAccuracy(plots.accuracy, curves), version: () => curves.revision },
-  { draw: () => drawNorms(plots.norms, state.frame, geometry(state.frame).layers),
-    version: () => state.frame },
+  ...(stage.sideCharts ?? []),
 ];
 let sideTurn = 0;
 
@@ -92,11 +81,9 @@ function draw() {
   state.scheduled = false;
   const frame = state.frame;
   if (!frame || !state.hello) return;
-  const geo = geometry(frame);
   if (state.drawnFrame !== frame) {
     state.drawnFrame = frame;
-    drawBoundary(plots.boundary, frame, state.dataset, geo.grid);
-    network.draw(frame, geo.meta, geo.grid);
+    stage.draw(frame);
   }
   if (drawSideChart()) requestDraw(); // until every chart shows the latest numbers
   readouts.frame(frame, state.status === "running" ? meter.rate : null);
@@ -121,13 +108,11 @@ function redrawAll() {
 }
 
 const alternatives = new TextAlternatives(root, {
-  boundary: () => state.frame && boundaryTable(state.frame, geometry(state.frame).grid),
-  network: () => state.frame && networkTable(state.frame, geometry(state.frame).meta),
   loss: () => curves.latest && lossTable(curves),
   accuracy: () => curves.latest && accuracyTable(curves),
-  norms: () => state.frame && normsTable(state.frame, geometry(state.frame).layers),
+  ...stage.tables,
 });
-new ResizeObserver(redrawAll).observe($("network-canvas"));
+for (const element of stage.resizes ?? []) new ResizeObserver(redrawAll).observe(element);
 
 // -- what the server says -----------------------------------------------------------------
 
@@ -147,44 +132,59 @@ function setStatus(status, detail = {}) {
 
 socket.on("hello", (hello) => {
   state.hello = hello;
+  state.meta = hello.meta ?? null;
+  state.grid = hello.grid ?? null;
   state.run = hello.run;
   root.dataset.run = hello.run;
   readouts.exports(hello.run);
   applyParams(hello.params);
+  stage.onHello?.(hello);
 });
 
 socket.on("status", (msg) => {
   if (msg.run) state.run = msg.run;
+  if (msg.meta) state.meta = msg.meta;
+  if (msg.grid) state.grid = msg.grid;
   if (msg.params) applyParams(msg.params);
   setStatus(msg.state, msg);
-  if (msg.params) redrawAll(); // feature names and sizes come from the params in force
+  stage.onStatus?.(msg);
+  if (msg.params) redrawAll(); // names and sizes come from the params in force
 });
 
 const REFUSALS = new Set(["invalid_params", "over_budget"]);
 
 /**
- * {param: reason} of a refusal: invalid_params names its params in `detail` ("hidden.2" is
- * the hidden control); over_budget names none, so it falls on what the learner just changed.
+ * [{param, path, reason}] of a refusal: invalid_params names its params in `detail`
+ * ("hidden.2" is the hidden control, its path [2]); over_budget names its params in
+ * `detail.params`, or none, and then it falls on what the learner just changed.
  */
 function refusedParams(msg) {
+  const named = [];
   const detail = Array.isArray(msg.detail) ? msg.detail : [];
-  const named = {};
   for (const d of detail) {
-    const name = String(d.param ?? "").split(".")[0];
-    if (controls.has(name)) named[name] ??= d.msg;
+    const [name, ...path] = String(d.param ?? "").split(".");
+    if (controls.has(name)) named.push({ param: name, path, reason: d.msg });
   }
-  if (Object.keys(named).length) return named;
+  if (named.length) return named;
   const changed = state.lastChange.filter((name) => controls.has(name));
-  return Object.fromEntries(changed.map((name) => [name, msg.message]));
+  return changed.map((name) => ({ param: name, path: [], reason: msg.message }));
 }
 
 socket.on("error", (msg) => {
   if (REFUSALS.has(msg.code)) {
-    for (const [name, reason] of Object.entries(refusedParams(msg))) {
-      const kept = JSON.stringify(state.params[name]);
-      controls.showError(name, `Refused: ${reason}. Still using ${kept}.`);
+    const shown = new Set();
+    for (const { param, path, reason } of refusedParams(msg)) {
+      const kept = JSON.stringify(state.params[param]);
+      const key = `${param}.${path.join(".")}`;
+      if (shown.has(key)) continue;
+      shown.add(key);
+      const part = path.slice(1).join(".");
+      const text = path.length ? `Refused${part ? ` (${part})` : ""}: ${reason}.`
+        : `Refused: ${reason}. Still using ${kept}.`;
+      controls.showError(param, text, path);
     }
   }
+  stage.onError?.(msg);
   messages.show(msg.message, "error");
 });
 
@@ -192,6 +192,7 @@ socket.on("dataset", (dataset) => {
   state.dataset = dataset;
   curves.clear();
   meter.clear();
+  stage.onDataset?.(dataset);
 });
 
 socket.on("frame", (frame) => {
@@ -199,8 +200,11 @@ socket.on("frame", (frame) => {
   meter.add(frame.step, frame.time);
   state.frame = frame;
   root.dataset.step = frame.step;
+  stage.onFrame?.(frame);
   requestDraw();
 });
+
+socket.on("probe", (probe) => stage.onProbe?.(probe));
 
 socket.on("close", ({ code, reason }) => {
   if (state.status === "released") return;
@@ -231,7 +235,7 @@ const TYPING = new Set(["INPUT", "SELECT", "TEXTAREA", "OUTPUT"]);
 document.addEventListener("keydown", (event) => {
   const target = event.target;
   if (event.ctrlKey || event.metaKey || event.altKey || TYPING.has(target.tagName) ||
-    target.isContentEditable) return;
+    target.isContentEditable || target.closest?.("[data-own-keys]")) return;
   if (event.key === " " && !["BUTTON", "A", "SUMMARY"].includes(target.tagName)) {
     event.preventDefault();
     actions.play();

@@ -1,4 +1,4 @@
-// Per-layer norms on a log scale: how large each weight matrix is (‖W‖) and how strongly
+// Per-layer norms on a log scale: how large each weight tensor is (‖W‖) and how strongly
 // the last training step pushed on it (‖∇W‖) — vanishing or exploding gradients show here.
 
 import { baseLayout, PLOT_CONFIG, SERIES } from "./theme.js";
@@ -14,12 +14,15 @@ export function layerNames(layers) {
 
 const positive = (v) => (v > 0 && Number.isFinite(v) ? v : null); // log axes cannot show 0
 
-/** Grouped bars: ‖∇W‖ and ‖W‖ per Linear layer. */
-export function normTraces(frame, layers) {
+const defaultLabels = (names) => names.map((_, k) => `W${k + 1}`);
+
+/**
+ * Grouped bars: ‖∇W‖ and ‖W‖ per weight tensor; `names` say what each is (hover, table),
+ * `labels` are the short axis labels (W1, W2, … by default).
+ */
+export function normTraces(frame, names, labels = defaultLabels(names)) {
   const grad = Array.from(frame.arrays.grad_norm?.data ?? [], positive);
   const weight = Array.from(frame.arrays.weight_norm?.data ?? [], positive);
-  const labels = grad.map((_, k) => `W${k + 1}`);
-  const names = layerNames(layers);
   return [
     {
       type: "bar",
@@ -54,9 +57,9 @@ export function logTicks(values) {
   return { tickvals, ticktext: tickvals.map((v) => String(Number(v.toPrecision(1)))) };
 }
 
-/** Draw the norms chart into `div`. */
-export function drawNorms(div, frame, layers) {
-  const traces = normTraces(frame, layers);
+/** Draw the norms chart into `div` (`names`, `labels` as for normTraces). */
+export function drawNorms(div, frame, names, labels) {
+  const traces = normTraces(frame, names, labels);
   const layout = baseLayout({
     barmode: "group",
     bargap: 0.25,
@@ -71,13 +74,13 @@ export function drawNorms(div, frame, layers) {
 
 const g = (v) => (Number.isFinite(v) ? v.toPrecision(3) : "—");
 
-/** The chart's numbers: both norms for every layer. */
-export function normsTable(frame, layers) {
+/** The chart's numbers: both norms for every weight tensor. */
+export function normsTable(frame, names, labels = defaultLabels(names)) {
   const grad = frame.arrays.grad_norm?.data ?? [];
   const weight = frame.arrays.weight_norm?.data ?? [];
   return {
     caption: `Norms per layer at step ${frame.step} (‖∇W‖ is 0 before the first step)`,
     head: ["layer", "weights", "‖∇W‖", "‖W‖"],
-    rows: layerNames(layers).map((name, k) => [name, `W${k + 1}`, g(grad[k]), g(weight[k])]),
+    rows: names.map((name, k) => [name, labels[k], g(grad[k]), g(weight[k])]),
   };
 }

@@ -1,0 +1,20 @@
+// The stage module of each lab, by lab id. A stage is made by
+// `create({root, socket, state, messages, configure, requestDraw})` and returns:
+//   draw(frame)        draw the stage for a new frame (at most once per animation frame)
+//   sideCharts         [{draw(), version()}] extra charts of the right column, drawn in turn
+//   tables             {name: () => table | null}, the text alternatives of its pictures
+//   resizes            elements whose resizing should redraw everything
+//   onHello, onStatus, onDataset, onFrame, onProbe, onError   (optional) the server's messages
+// `state` is the controller's: hello, meta, grid, params, dataset, frame, status.
+
+import { createTwoMoonsStage } from "./two-moons.js";
+
+/** A lab without a stage module of its own: only the shared frame and curves. */
+function createEmptyStage() {
+  return { draw() {}, tables: {} };
+}
+
+export const STAGES = {
+  "two-moons": createTwoMoonsStage,
+  none: createEmptyStage,
+};
