@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from app.labs.base import Lab
+from app.labs.cnn import CnnLab
 from app.labs.two_moons import TwoMoons
 
-LABS: dict[str, type[Lab]] = {lab.id: lab for lab in (TwoMoons,)}
+LABS: dict[str, type[Lab]] = {lab.id: lab for lab in (TwoMoons, CnnLab)}
 
 
 def describe(lab: type[Lab]) -> dict:

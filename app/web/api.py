@@ -7,6 +7,7 @@ import re
 from fastapi import APIRouter, HTTPException, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from app.labs.base import LabError
 from app.labs.registry import LABS, describe
 from app.live.pool import WorkerError
 from app.web.deps import LabDep, RuntimeDep
@@ -67,8 +68,12 @@ async def download_script(run_id: str, runtime: RuntimeDep) -> PlainTextResponse
     """A runnable standalone PyTorch script of the run's configuration and training loop."""
     run = _run(runtime, run_id)
     name = f"layerwise-{_filename(run.lab.id)}.py"
+    try:
+        script = run.lab.export_script(run.params)
+    except LabError as exc:  # a lab without a script export (not_supported)
+        raise HTTPException(404, exc.message) from None
     return PlainTextResponse(
-        run.lab.export_script(run.params),
+        script,
         media_type="text/x-python",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
