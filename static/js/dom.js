@@ -2,6 +2,7 @@
 // references ($ref into $defs, as pydantic writes them) and value comparison.
 
 import { OPTION_LABELS } from "./params.js";
+import { stableJson } from "./share.js";
 
 /** An element with attributes (`text`, `class`, others as attributes) and children. */
 export function el(tag, attrs = {}, ...children) {
@@ -17,7 +18,7 @@ export function el(tag, attrs = {}, ...children) {
 }
 
 export const optionLabel = (v) => OPTION_LABELS[v] ?? String(v);
-export const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+export const same = (a, b) => stableJson(a) === stableJson(b);
 
 /**
  * A property's schema with references resolved against the root `schema`: `$ref`, a lone

@@ -18,6 +18,10 @@ function button(text, label, onClick) {
   return b;
 }
 
+// The order of a layer's fields in a row (JSON keys arrive sorted); others follow.
+const FIELD_ORDER = ["kind", "kernel", "stride", "padding", "dilation", "channels"];
+const rank = (key) => (FIELD_ORDER.includes(key) ? FIELD_ORDER.indexOf(key) : FIELD_ORDER.length);
+
 /** A fresh layer: the schema's defaults, else each enum's first value and each minimum. */
 function freshLayer(item) {
   return Object.fromEntries(Object.entries(item.properties ?? {}).map(([k, p]) => [k,
@@ -30,7 +34,8 @@ function makeRow(k, item, ids, onField, onMove, onRemove) {
   const title = el("span", { class: "stack-name", text: `${k + 1}` });
   const head = el("div", { class: "stack-head" }, title);
   const grid = el("div", { class: "stack-fields" });
-  for (const [key, p] of Object.entries(item.properties ?? {})) {
+  const props = Object.entries(item.properties ?? {}).sort(([a], [b]) => rank(a) - rank(b));
+  for (const [key, p] of props) {
     const id = `${ids.input}-${k}-${key}`;
     const [short, long] = FIELD_LABELS[key] ?? [p.title ?? key, p.title ?? key];
     let input;
@@ -126,7 +131,9 @@ export function layerStackControl(name, schema, ui, ids, emit) {
       row.error.textContent = message;
       row.error.hidden = false;
       row.li.classList.add("refused");
-      row.fields[field]?.setAttribute("aria-invalid", "true");
+      // A check across fields names none: mark those its message mentions.
+      const named = field ? [field] : Object.keys(row.fields).filter((k) => message.includes(k));
+      named.forEach((k) => row.fields[k]?.setAttribute("aria-invalid", "true"));
       return true;
     },
     clearErrors,

@@ -44,8 +44,8 @@ export const LAB_PARAMS = {
     neuron_grid: { group: "display", label: "Neuron grid", unit: "points/axis" },
   },
   cnn: {
-    image_size: { group: "data", label: "Image size", unit: "pixels per side" },
-    n_train: { group: "data", label: "Training images", unit: "images", log: true, min: 50 },
+    image_size: { group: "data", label: "Image size" },
+    n_train: { group: "data", label: "Training images", log: true, min: 50 },
     seed: { group: "data", label: "Seed", slider: false },
     layers: { group: "model", label: "Layer stack", unit: "input → head" },
     batchnorm: { group: "model", label: "BatchNorm after each convolution" },

@@ -3,7 +3,13 @@
 // takes — so opening the link starts the same run. Also remembers this tab's run id so a
 // reload takes the run over instead of starting afresh.
 
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+/** JSON with object keys sorted, so the same value always reads the same. */
+export function stableJson(value) {
+  return JSON.stringify(value, (_, v) => (v && typeof v === "object" && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v));
+}
+
+const same = (a, b) => stableJson(a) === stableJson(b);
 
 /** The params of a page query (`?params=…`); {} when absent, null when unreadable. */
 export function readParams(search) {

@@ -7,6 +7,7 @@
 //   onHello, onStatus, onDataset, onFrame, onProbe, onError   (optional) the server's messages
 // `state` is the controller's: hello, meta, grid, params, dataset, frame, status.
 
+import { createCnnStage } from "./cnn.js";
 import { createTwoMoonsStage } from "./two-moons.js";
 
 /** A lab without a stage module of its own: only the shared frame and curves. */
@@ -16,5 +17,6 @@ function createEmptyStage() {
 
 export const STAGES = {
   "two-moons": createTwoMoonsStage,
+  cnn: createCnnStage,
   none: createEmptyStage,
 };

@@ -90,3 +90,42 @@ export function baseLayout(extra = {}) {
 
 // No mode bar or logo: the page's own controls and tables cover what it would offer.
 export const PLOT_CONFIG = { displayModeBar: false, responsive: true, displaylogo: false };
+
+// Non-negative values (ReLU outputs, counts, |gradient|): white → Okabe–Ito blue, darker.
+export const SEQUENTIAL = [[0, "#F7F7F7"], [0.5, "#56B4E9"], [1, "#08306B"]];
+const SEQUENTIAL_STOPS = SEQUENTIAL.map(([t, c]) => [t, hexToRgb(c)]);
+
+// Effective receptive field: white → orange → vermillion, apart from the blue maps.
+export const HEAT = [[0, "#FFFFFF"], [0.4, "#F5C26B"], [1, "#A3400A"]];
+const HEAT_STOPS = HEAT.map(([t, c]) => [t, hexToRgb(c)]);
+
+function ramp(stops, t) {
+  const c = Math.max(0, Math.min(1, Number.isFinite(t) ? t : 0));
+  let k = 0;
+  while (k < stops.length - 2 && c > stops[k + 1][0]) k++;
+  const [t0, a] = stops[k];
+  const [t1, b] = stops[k + 1];
+  const f = (c - t0) / (t1 - t0);
+  return a.map((v, i) => Math.round(v + (b[i] - v) * f));
+}
+
+/** RGB triple of t in [0, 1] on the sequential (blue) scale. */
+export const sequential = (t) => ramp(SEQUENTIAL_STOPS, t);
+
+/** RGB triple of t in [0, 1] on the heat (orange) scale. */
+export const heat = (t) => ramp(HEAT_STOPS, t);
+
+/** RGB triple of an image pixel in [0, 1]: ink (1) is dark on white paper (0). */
+export const ink = (t) => {
+  const v = Math.round(255 - 224 * Math.max(0, Math.min(1, Number.isFinite(t) ? t : 0)));
+  return [v, v, Math.min(255, v + 8)];
+};
+
+// Lines that must be told apart (variants of a stack): colour and dash both differ.
+export const LINES = [
+  { color: PALETTE.blue, dash: "solid", symbol: "circle" },
+  { color: PALETTE.orange, dash: "dash", symbol: "square" },
+  { color: PALETTE.green, dash: "dot", symbol: "diamond" },
+  { color: PALETTE.vermillion, dash: "dashdot", symbol: "triangle-up" },
+  { color: PALETTE.purple, dash: "longdash", symbol: "x" },
+];

@@ -1,0 +1,134 @@
+// The CNN lab's stage: the input with its prediction, every layer's feature maps (click a
+// unit to see its receptive field), the first layer's kernels, the test set's confusion
+// matrix, the receptive field by depth, and what each configuration costs and scores.
+
+import { drawConfusion, confusionTable, depthTable, drawDepth, drawRuns, runsTable }
+  from "../plots/cnncharts.js";
+import { drawInput, drawProbs, inputTable, probsTable } from "../plots/digits.js";
+import { FeatureMapsPicture, mapsTable } from "../plots/featuremaps.js";
+import { drawKernels, kernelsTable } from "../plots/kernels.js";
+import { drawNorms, normsTable } from "../plots/norms.js";
+import { renderDense, renderLayerTable, RunsStore, stackSummary } from "./cnn-efficiency.js";
+import { DrawingPad, TestPicker } from "./cnn-input.js";
+import { erfTable, ReceptiveField } from "./cnn-rf.js";
+
+/** The weight tensors' state_dict names (the norms' axis shows W1, W2, …, hover the names). */
+const weightNames = (meta) => meta?.weights ?? [];
+
+/** The CNN stage (see labs/index.js for the interface). */
+export function createCnnStage({ root, socket, state, configure, requestDraw }) {
+  const $ = (id) => root.querySelector(`#${id}`);
+  const maps = new FeatureMapsPicture($("maps-canvas"));
+  const runs = new RunsStore();
+  const plots = { probs: $("probs-plot"), confusion: $("confusion-plot"),
+    depth: $("depth-plot"), runs: $("runs-plot"), norms: $("norms-plot") };
+  const inputCanvas = $("input-canvas");
+  const layerNames = () => (state.meta?.layers ?? []).map((l) => l.name);
+  const redraw = () => {
+    state.drawnFrame = null;
+    requestDraw();
+  };
+
+  const rf = new ReceptiveField($("fig-rf"), { socket, state, onChange: redraw });
+  const picker = new TestPicker($("picker"), (i) => configure({ example: i, drawing: null }));
+  const pad = new DrawingPad($("pad"), (pixels) => configure({ drawing: pixels }),
+    () => configure({ drawing: null }));
+
+  function chooseAt(event) {
+    const box = event.currentTarget.getBoundingClientRect();
+    const unit = maps.unitAt(event.clientX - box.left, event.clientY - box.top);
+    if (unit) rf.choose(unit);
+  }
+  $("maps-canvas").addEventListener("click", chooseAt);
+
+  function metaChanged() {
+    rf.onMeta();
+    renderLayerTable($("layers-table"), state.meta);
+    renderDense($("dense"), state.meta);
+  }
+
+  function showInputChoice() {
+    const drawing = Array.isArray(state.params.drawing);
+    picker.setChosen(drawing ? null : state.params.example);
+    $("input-source").textContent = drawing ? "your drawing"
+      : `test image ${state.params.example}`;
+  }
+
+  function drawCharts(frame) {
+    const m = frame.metrics;
+    const label = Number.isInteger(m.label) ? m.label : null;
+    const predicted = Number.isInteger(m.predicted) ? m.predicted : null;
+    drawProbs(plots.probs, frame.arrays.probs?.data, { label, predicted,
+      classes: state.meta?.classes });
+    const p = frame.arrays.probs?.data[predicted] ?? NaN;
+    $("prediction").textContent = predicted === null ? "—"
+      : `${predicted}${Number.isFinite(p) ? ` (${(100 * p).toFixed(0)} %)` : ""}`;
+    $("truth").textContent = label === null ? "a drawing: no true digit" : `true digit ${label}`;
+    if (frame.arrays.confusion) drawConfusion(plots.confusion, frame.arrays.confusion);
+  }
+
+  const sideCharts = [
+    { draw: () => drawNorms(plots.norms, state.frame, weightNames(state.meta)),
+      version: () => state.frame },
+    { draw: () => drawDepth(plots.depth, state.meta?.compare), version: () => state.meta },
+    { draw: () => drawRuns(plots.runs, runs.runs, stackSummary(state.params)),
+      version: () => runs.revision },
+  ];
+
+  return {
+    draw(frame) {
+      if (frame.arrays.input) {
+        const geo = drawInput(inputCanvas, frame.arrays.input, { box: rf.box, erf: rf.erf });
+        // The geometry drawn, for tests and anyone checking the picture against the numbers.
+        inputCanvas.dataset.side = frame.arrays.input.shape[1];
+        inputCanvas.dataset.origin = `${geo.input.x},${geo.input.y}`;
+        inputCanvas.dataset.cell = geo.cell;
+        inputCanvas.dataset.box = rf.box ? rf.box.join(",") : "";
+        inputCanvas.dataset.rect = geo.rect ? [geo.rect.x, geo.rect.y, geo.rect.width,
+          geo.rect.height].join(",") : "";
+        inputCanvas.dataset.erf = rf.erf ? "shown" : "";
+      }
+      maps.draw(frame, layerNames(), rf.unit);
+      drawKernels($("kernels-canvas"), frame.arrays.kernels);
+      drawCharts(frame);
+      rf.afterFrame();
+    },
+    sideCharts,
+    tables: {
+      input: () => state.frame?.arrays.input && inputTable(state.frame.arrays.input, rf.answer),
+      probs: () => state.frame && probsTable(state.frame.arrays.probs?.data, {
+        label: state.frame.metrics.label ?? null, predicted: state.frame.metrics.predicted }),
+      maps: () => state.frame && mapsTable(state.frame, layerNames()),
+      rf: () => erfTable(rf),
+      kernels: () => state.frame && kernelsTable(state.frame.arrays.kernels),
+      confusion: () => state.frame?.arrays.confusion &&
+        confusionTable(state.frame.arrays.confusion),
+      depth: () => depthTable(state.meta?.compare),
+      runs: () => runsTable(runs.runs),
+      norms: () => state.frame && normsTable(state.frame, weightNames(state.meta)),
+    },
+    resizes: [$("maps-canvas"), inputCanvas],
+    onHello() {
+      metaChanged();
+      showInputChoice();
+    },
+    onStatus(msg) {
+      if (msg.meta) metaChanged();
+      showInputChoice();
+    },
+    onDataset(dataset) {
+      picker.setDataset(dataset);
+      showInputChoice();
+    },
+    onFrame(frame) {
+      runs.record(state.params, state.meta, frame.metrics.test_acc);
+    },
+    onProbe(probe) {
+      rf.onProbe(probe);
+    },
+    onError(msg) {
+      rf.onError(msg);
+    },
+    pad,
+  };
+}
