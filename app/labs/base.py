@@ -83,7 +83,9 @@ class Lab(ABC):
 
     def configure(self, params: BaseModel) -> bool:
         """Apply new params; rebuild (returning True) unless only live params changed."""
-        changed = {k for k, v in params.model_dump().items() if getattr(self.params, k) != v}
+        # Compare dumps, not attributes: a nested model (a layer spec) equals only its dump.
+        before = self.params.model_dump()
+        changed = {k for k, v in params.model_dump().items() if before.get(k) != v}
         if changed <= self.live_params:
             self.params = params
             self.apply_live(changed)
