@@ -19,7 +19,7 @@ MAX_STEPS_PER_SECOND = 2000
 MAX_PARAMS_X_BATCH = 5e7
 MAX_SECONDS_PER_REQUEST = 2.0
 STEP_OVERHEAD_S = 1.5e-3  # per step, measured: dispatch of a few conv/BN/ReLU ops and Adam
-TRAIN_EVAL = 256  # train images a frame evaluates (a fixed sample: the first ones)
+TRAIN_EVAL = 128  # train images a frame evaluates (a fixed sample: the first ones)
 
 
 class LayerParams(BaseModel):
