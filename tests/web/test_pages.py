@@ -170,3 +170,17 @@ def test_js_modules_keep_their_layers() -> None:
 def test_js_has_no_console_log() -> None:
     for path in JS.rglob("*.js"):
         assert "console.log" not in path.read_text(), path.name
+
+
+@pytest.mark.skipif("cnn" not in LABS, reason="the server has no `cnn` lab registered")
+def test_cnn_page_has_its_stage_and_no_inline_script(server: Server) -> None:
+    tags = parse(get(server, "/labs/cnn").text)
+    assert tags.script_text == []
+    ids = {a.get("id") for _, a in tags.tags}
+    needed = {"controls", "play", "step-count", "input-canvas", "probs-plot", "maps-canvas",
+              "kernels-canvas", "confusion-plot", "depth-plot", "runs-plot", "layers-table",
+              "picker", "pad", "loss-plot", "accuracy-plot", "norms-plot"}  # fmt: skip
+    assert needed <= ids, needed - ids
+    tables = {a["data-table"] for tag, a in tags.tags if tag == "details" and "data-table" in a}
+    assert tables == {"input", "probs", "maps", "rf", "kernels", "confusion", "depth", "runs",
+                      "loss", "accuracy", "norms"}  # fmt: skip

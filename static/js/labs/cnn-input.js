@@ -142,6 +142,13 @@ export class DrawingPad {
     this.render();
   }
 
+  /** Show pixels that came from elsewhere (a shared link), unless a stroke is under way. */
+  show(pixels) {
+    if (this.drawing || pixels.length !== this.pixels.length) return;
+    this.pixels.set(pixels);
+    this.render();
+  }
+
   send() {
     this.onDraw(Array.from(this.pixels, (v) => Math.round(v * 1000) / 1000));
   }

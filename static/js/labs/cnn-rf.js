@@ -15,6 +15,8 @@ export class ReceptiveField {
     this.unit = null;
     this.answer = null; // the latest probe message
     this.pending = false;
+    this.wanted = 0; // bumped for each new question; an answer to an older one is dropped
+    this.asked = 0;
     this.form = root.querySelector(".unit-form");
     this.layer = this.form.querySelector("[name=layer]");
     this.inputs = Object.fromEntries(FIELDS.map((f) =>
@@ -52,6 +54,15 @@ export class ReceptiveField {
     this.renderTable();
   }
 
+  /** New weights (a reset or a rebuild): ask again for the chosen unit, if it still exists. */
+  refresh() {
+    this.onMeta();
+    if (!this.unit) return;
+    this.answer = null;
+    this.wanted += 1;
+    this.ask();
+  }
+
   /** Choose a unit {layer, channel, y, x} and ask for its field. */
   choose(unit) {
     const shape = this.shapes()[unit.layer];
@@ -62,7 +73,7 @@ export class ReceptiveField {
     this.layer.value = String(this.unit.layer);
     FIELDS.forEach((f) => { this.inputs[f].value = this.unit[f]; });
     this.answer = null;
-    this.pending = false;
+    this.wanted += 1;
     this.ask();
     this.onChange();
   }
@@ -70,19 +81,21 @@ export class ReceptiveField {
   ask() {
     if (!this.unit || this.pending) return;
     this.pending = this.socket.probe("receptive_field", this.unit);
-    this.askedFor = { ...this.unit };
+    this.asked = this.wanted;
   }
 
-  /** After a frame is drawn while training: ask again so the ERF follows the weights. */
-  afterFrame() {
-    if (this.state.status === "running") this.ask();
+  /** After a new frame is drawn while training: ask again so the ERF follows the weights. */
+  afterFrame(frame) {
+    if (this.state.status !== "running" || frame === this.frameAsked) return;
+    if (this.unit && !this.pending) this.frameAsked = frame;
+    this.ask();
   }
 
   onProbe(probe) {
     if (probe.extra.name !== "receptive_field") return false;
     this.pending = false;
-    if (JSON.stringify(this.askedFor) !== JSON.stringify(this.unit)) {
-      this.ask(); // the learner chose another unit meanwhile
+    if (this.asked !== this.wanted) {
+      this.ask(); // another unit was chosen, or the weights were replaced, meanwhile
       return true;
     }
     this.answer = probe;

@@ -24,12 +24,18 @@ export function createCnnStage({ root, socket, state, configure, requestDraw }) 
     depth: $("depth-plot"), runs: $("runs-plot"), norms: $("norms-plot") };
   const inputCanvas = $("input-canvas");
   const layerNames = () => (state.meta?.layers ?? []).map((l) => l.name);
-  const redraw = () => {
-    state.drawnFrame = null;
-    requestDraw();
+  let scheduled = false;
+  /** Redraw what shows the chosen unit (input, ERF, maps) — not the charts. */
+  const redrawUnit = () => {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(() => {
+      scheduled = false;
+      if (state.frame) drawUnitPictures(state.frame);
+    });
   };
 
-  const rf = new ReceptiveField($("fig-rf"), { socket, state, onChange: redraw });
+  const rf = new ReceptiveField($("fig-rf"), { socket, state, onChange: redrawUnit });
   const picker = new TestPicker($("picker"), (i) => configure({ example: i, drawing: null }));
   const pad = new DrawingPad($("pad"), (pixels) => configure({ drawing: pixels }),
     () => configure({ drawing: null }));
@@ -50,6 +56,7 @@ export function createCnnStage({ root, socket, state, configure, requestDraw }) 
   function showInputChoice() {
     const drawing = Array.isArray(state.params.drawing);
     picker.setChosen(drawing ? null : state.params.example);
+    if (drawing) pad.show(state.params.drawing);
     $("input-source").textContent = drawing ? "your drawing"
       : `test image ${state.params.example}`;
   }
@@ -75,23 +82,27 @@ export function createCnnStage({ root, socket, state, configure, requestDraw }) 
       version: () => runs.revision },
   ];
 
+  function drawUnitPictures(frame) {
+    if (frame.arrays.input) {
+      const geo = drawInput(inputCanvas, frame.arrays.input, { box: rf.box, erf: rf.erf });
+      // The geometry drawn, for tests and anyone checking the picture against the numbers.
+      inputCanvas.dataset.side = frame.arrays.input.shape[1];
+      inputCanvas.dataset.origin = `${geo.input.x},${geo.input.y}`;
+      inputCanvas.dataset.cell = geo.cell;
+      inputCanvas.dataset.box = rf.box ? rf.box.join(",") : "";
+      inputCanvas.dataset.rect = geo.rect ? [geo.rect.x, geo.rect.y, geo.rect.width,
+        geo.rect.height].join(",") : "";
+      inputCanvas.dataset.erf = rf.erf ? "shown" : "";
+    }
+    maps.draw(frame, layerNames(), rf.unit);
+  }
+
   return {
     draw(frame) {
-      if (frame.arrays.input) {
-        const geo = drawInput(inputCanvas, frame.arrays.input, { box: rf.box, erf: rf.erf });
-        // The geometry drawn, for tests and anyone checking the picture against the numbers.
-        inputCanvas.dataset.side = frame.arrays.input.shape[1];
-        inputCanvas.dataset.origin = `${geo.input.x},${geo.input.y}`;
-        inputCanvas.dataset.cell = geo.cell;
-        inputCanvas.dataset.box = rf.box ? rf.box.join(",") : "";
-        inputCanvas.dataset.rect = geo.rect ? [geo.rect.x, geo.rect.y, geo.rect.width,
-          geo.rect.height].join(",") : "";
-        inputCanvas.dataset.erf = rf.erf ? "shown" : "";
-      }
-      maps.draw(frame, layerNames(), rf.unit);
+      drawUnitPictures(frame);
       drawKernels($("kernels-canvas"), frame.arrays.kernels);
       drawCharts(frame);
-      rf.afterFrame();
+      rf.afterFrame(frame);
     },
     sideCharts,
     tables: {
@@ -109,6 +120,7 @@ export function createCnnStage({ root, socket, state, configure, requestDraw }) 
     },
     resizes: [$("maps-canvas"), inputCanvas],
     onHello() {
+      rf.pending = false; // a new socket: an answer still owed by the old one never comes
       metaChanged();
       showInputChoice();
     },
@@ -118,6 +130,7 @@ export function createCnnStage({ root, socket, state, configure, requestDraw }) 
     },
     onDataset(dataset) {
       picker.setDataset(dataset);
+      rf.refresh();
       showInputChoice();
     },
     onFrame(frame) {

@@ -20,7 +20,8 @@ export function drawKernels(canvas, kernels) {
   const [cOut, cIn, kh, kw] = kernels.shape;
   const n = cOut * cIn;
   const gap = 4;
-  const side = Math.max(18, Math.min(56, (width + gap) / Math.min(n, 8) - gap));
+  const across = n <= 8 ? 4 : 8; // few kernels: larger, in two rows
+  const side = Math.max(18, Math.min(72, (width + gap) / Math.min(n, across) - gap));
   const perRow = Math.max(1, Math.floor((width + gap) / (side + gap)));
   const rows = Math.ceil(n / perRow);
   const height = rows * (side + gap) + 22;
