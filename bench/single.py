@@ -13,18 +13,21 @@ from bench import machine, server
 from bench.common import latency_stats, progress
 from bench.wsclient import Client
 
-# name, key, params set with `configure` before `play`
-SINGLE: list[tuple[str, str, dict[str, Any]]] = [
+# name, key, params set with `configure` before `play`, lab (two-moons unless named)
+SINGLE: list[tuple[str, str, dict[str, Any]] | tuple[str, str, dict[str, Any], str]] = [
     ("default, fps=60", "default-fps60", {"fps": 60}),
     ("default, fps=20", "default-fps20", {}),
     ("precision float32", "float32-fps20", {"precision": "float32"}),
     ("6×16 network", "6x16-fps20", {"hidden": [16] * 6}),
+    ("cnn lab, its defaults (fps=10)", "cnn-default", {}, "cnn"),
 ]
 
 
-async def _one_client(srv: server.Server, params: dict[str, Any], args: argparse.Namespace) -> dict:
+async def _one_client(
+    srv: server.Server, params: dict[str, Any], args: argparse.Namespace, lab: str = "two-moons"
+) -> dict:
     """Build a run, configure, play; after the warm-up, measure for args.duration seconds."""
-    client = await Client.open(srv.ws_url)
+    client = await Client.open(srv.ws_url, lab=lab)
     try:
         await client.ready()
         if params:
@@ -61,8 +64,8 @@ async def _one_client(srv: server.Server, params: dict[str, Any], args: argparse
 def single_client(srv: server.Server, args: argparse.Namespace) -> list[dict]:
     """Each scenario of SINGLE on its own socket, one after the other."""
     rows = []
-    for name, key, params in SINGLE:
-        row = asyncio.run(_one_client(srv, params, args))
+    for name, key, params, *lab in SINGLE:
+        row = asyncio.run(_one_client(srv, params, args, *lab))
         rows.append({"name": name, "key": key, "params": params, **row})
         progress(
             f"one client, {name}: {row['fps']:.1f} frames/s, {row['bytes_mean'] / 1000:.1f} kB, "

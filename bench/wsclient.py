@@ -48,9 +48,11 @@ class Client:
         self.reset()
 
     @classmethod
-    async def open(cls, ws_url: str, params: dict[str, Any] | None = None) -> Client:
+    async def open(
+        cls, ws_url: str, params: dict[str, Any] | None = None, lab: str = LAB
+    ) -> Client:
         """Connect (no compression, as browsers are told by the server) and start reading."""
-        url = f"{ws_url}/ws/labs/{LAB}"
+        url = f"{ws_url}/ws/labs/{lab}"
         if params:
             url += "?params=" + quote(json.dumps(params))
         ws = await connect(
