@@ -173,7 +173,8 @@ function refusedParams(msg) {
 socket.on("error", (msg) => {
   if (REFUSALS.has(msg.code)) {
     const shown = new Set();
-    for (const { param, path, reason } of refusedParams(msg)) {
+    for (const { param, path, reason: raw } of refusedParams(msg)) {
+      const reason = String(raw).replace(/^Value error, /, ""); // pydantic's prefix
       const kept = JSON.stringify(state.params[param]);
       const key = `${param}.${path.join(".")}`;
       if (shown.has(key)) continue;

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Error, Page, expect
 
 from tests.conftest import Server
+from tests.web.test_browser_lab import columns_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -163,3 +164,30 @@ def test_refused_layer_edit_shows_inline_at_its_row(cnn: Page) -> None:
     padding.fill("1")
     padding.press("Enter")
     expect(error).to_be_hidden()
+
+
+def test_layer_stack_adds_moves_and_removes_layers(cnn: Page) -> None:
+    stack = cnn.locator("[data-param=layers]")
+    rows = stack.locator("li.stack-row")
+    expect(rows).to_have_count(4)
+    stack.get_by_role("button", name="Remove layer 4").click()
+    expect(rows).to_have_count(3)
+    expect(cnn.locator(".rf-table tbody tr")).to_have_count(3)  # the server rebuilt: 3 layers
+    stack.get_by_role("button", name="Move layer 2 up").click()
+    expect(rows.nth(0).locator("select")).to_have_value("maxpool")
+    expect(cnn.locator(".rf-table tbody tr").first).to_contain_text("maxpool")
+    stack.get_by_role("button", name="Add a layer at the end").click()
+    expect(rows).to_have_count(4)
+    expect(cnn.locator(".rf-table tbody tr")).to_have_count(4)
+    assert "layers" in cnn.url  # the share link holds the edited stack
+
+
+def test_cnn_columns_fit_a_laptop_and_a_tablet(cnn: Page) -> None:
+    laptop = columns_at(cnn, 1366, 768)
+    controls, stage, curves = laptop["controls"], laptop["stage"], laptop["curves"]
+    assert controls["x"] + controls["width"] <= stage["x"]
+    assert stage["x"] + stage["width"] <= curves["x"] <= 1366 - curves["width"]
+    assert laptop["scrollWidth"] <= 1366
+    tablet = columns_at(cnn, 820, 1180)
+    assert tablet["stage"]["y"] + tablet["stage"]["height"] <= tablet["curves"]["y"]
+    assert tablet["scrollWidth"] <= 820

@@ -88,9 +88,12 @@ export function renderDense(container, meta) {
     container.replaceChildren();
     return;
   }
+  const ratio = (r) => (r >= 10 ? Math.round(r).toLocaleString("en") : r.toFixed(1));
   const line = (what, d) => el("p", {}, el("strong", { text: what }), document.createTextNode(
-    ` a dense layer needs ${n(d.dense)} weights; the convolution needs ${n(d.conv)} — ` +
-    `${d.ratio >= 10 ? Math.round(d.ratio).toLocaleString("en") : d.ratio.toFixed(1)}× fewer.`));
+    !d || !Number.isFinite(d.ratio) || !d.conv
+      ? " the first layer is a pool: it has no weights to share."
+      : ` a dense layer needs ${n(d.dense)} weights; the convolution needs ${n(d.conv)} — ` +
+        `${ratio(d.ratio)}× fewer.`));
   container.replaceChildren(
     line("A 32 × 32 × 3 image into 100 units:", dense.card),
     line("This lab's input into its first layer's outputs:", dense.input),
