@@ -72,12 +72,13 @@ export function renderLayerTable(table, meta) {
   }
   const cell = (text, i, tag) => el(i === 0 ? "th" : tag, { text, scope: i === 0 ? "row" : null });
   table.replaceChildren(
-    el("caption", { text: "What each layer costs for one image, and how much input it sees" }),
+    el("caption", { text: "What each layer costs for one image" +
+      `${meta?.input ? ` (input ${meta.input.join("×")})` : ""}, and how much input it sees` }),
     el("thead", {}, el("tr", {}, ...head.map((h) => el("th", { scope: "col", text: h })))),
     el("tbody", {}, ...rows.map((r) => el("tr", {}, ...r.map((t, i) => cell(t, i, "td"))))),
-    el("tfoot", {}, el("tr", {}, el("th", { scope: "row", text: "total" }), el("td", { text:
-      meta?.input ? `input ${meta.input.join("×")}` : "" }), el("td", { text:
-      n(meta?.total_params) }), el("td", { text: n(meta?.total_macs) }), el("td"))),
+    el("tfoot", {}, el("tr", {}, el("th", { scope: "row", text: "total" }), el("td"),
+      el("td", { text: n(meta?.total_params) }), el("td", { text: n(meta?.total_macs) }),
+      el("td"))),
   );
 }
 

@@ -2,6 +2,7 @@
 // unit to see its receptive field), the first layer's kernels, the test set's confusion
 // matrix, the receptive field by depth, and what each configuration costs and scores.
 
+import { fillTable } from "../alt.js";
 import { drawConfusion, confusionTable, depthTable, drawDepth, drawRuns, runsTable }
   from "../plots/cnncharts.js";
 import { drawInput, drawProbs, inputTable, probsTable } from "../plots/digits.js";
@@ -16,7 +17,7 @@ import { erfTable, ReceptiveField } from "./cnn-rf.js";
 const weightNames = (meta) => meta?.weights ?? [];
 
 /** The CNN stage (see labs/index.js for the interface). */
-export function createCnnStage({ root, socket, state, configure, requestDraw }) {
+export function createCnnStage({ root, socket, state, configure }) {
   const $ = (id) => root.querySelector(`#${id}`);
   const maps = new FeatureMapsPicture($("maps-canvas"));
   const runs = new RunsStore();
@@ -78,7 +79,11 @@ export function createCnnStage({ root, socket, state, configure, requestDraw }) 
     { draw: () => drawNorms(plots.norms, state.frame, weightNames(state.meta)),
       version: () => state.frame },
     { draw: () => drawDepth(plots.depth, state.meta?.compare), version: () => state.meta },
-    { draw: () => drawRuns(plots.runs, runs.runs, stackSummary(state.params)),
+    { draw: () => {
+      drawRuns(plots.runs, runs.runs, stackSummary(state.params));
+      const table = runsTable(runs.runs);
+      if (table) fillTable($("runs-list"), table);
+    },
       version: () => runs.revision },
   ];
 

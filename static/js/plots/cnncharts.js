@@ -2,6 +2,7 @@
 // layer by layer for variants of the stack, and parameters against test accuracy over the
 // configurations this browser has trained.
 
+import { logTicks } from "./norms.js";
 import { baseLayout, FONT, LINES, PLOT_CONFIG, SEQUENTIAL } from "./theme.js";
 
 const DIGITS = Array.from({ length: 10 }, (_, i) => String(i));
@@ -100,7 +101,7 @@ export function drawRuns(div, runs, current = null) {
     margin: { l: 48, r: 10, t: 8, b: 40 },
     legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 11 } },
     xaxis: { type: "log", title: { text: "parameters (log scale)", standoff: 4 },
-      gridcolor: "#e3e7ec" },
+      gridcolor: "#e3e7ec", ...logTicks(runs.map((r) => r.total_params)) },
     yaxis: { title: { text: "best test accuracy" }, range: [0, 1.02], tickformat: ".0%",
       gridcolor: "#e3e7ec" },
   });
