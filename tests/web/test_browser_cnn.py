@@ -191,3 +191,16 @@ def test_cnn_columns_fit_a_laptop_and_a_tablet(cnn: Page) -> None:
     tablet = columns_at(cnn, 820, 1180)
     assert tablet["stage"]["y"] + tablet["stage"]["height"] <= tablet["curves"]["y"]
     assert tablet["scrollWidth"] <= 820
+
+
+def test_keyboard_moves_the_chosen_unit(cnn: Page) -> None:
+    maps = cnn.locator("#maps-canvas")
+    maps.focus()
+    cnn.keyboard.press("ArrowRight")
+    expect(cnn.locator(".rf-summary")).to_contain_text("Layer 1, channel 0, unit (y 0, x 1) sees")
+    cnn.keyboard.press("]")
+    cnn.keyboard.press("PageDown")
+    cnn.keyboard.press("PageDown")
+    expect(cnn.locator(".rf-summary")).to_contain_text("Layer 3, channel 1, unit (y 0, x 1) sees")
+    check_box_drawn(cnn, 2, 0, 1)
+    expect(cnn.locator("#lab")).to_have_attribute("data-state", "paused")  # no key reached play

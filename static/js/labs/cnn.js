@@ -48,6 +48,22 @@ export function createCnnStage({ root, socket, state, configure }) {
   }
   $("maps-canvas").addEventListener("click", chooseAt);
 
+  // Keyboard: arrows move the chosen unit, [ and ] change channel, PageUp/PageDown layer.
+  const KEYS = { ArrowUp: ["y", -1], ArrowDown: ["y", 1], ArrowLeft: ["x", -1],
+    ArrowRight: ["x", 1], "[": ["channel", -1], "]": ["channel", 1], PageUp: ["layer", -1],
+    PageDown: ["layer", 1] };
+  $("maps-canvas").addEventListener("keydown", (event) => {
+    const move = KEYS[event.key];
+    if (!move) return;
+    event.preventDefault();
+    const unit = { layer: 0, channel: 0, y: 0, x: 0, ...rf.unit };
+    const [key, d] = move;
+    const layers = state.meta?.layers?.length ?? 1;
+    unit[key] += d;
+    if (key === "layer") unit.layer = Math.max(0, Math.min(layers - 1, unit.layer));
+    rf.choose(unit); // clamps channel, y and x to the layer's shape
+  });
+
   function metaChanged() {
     rf.onMeta();
     renderLayerTable($("layers-table"), state.meta);
