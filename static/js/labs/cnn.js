@@ -91,6 +91,15 @@ export function createCnnStage({ root, socket, state, configure }) {
     if (frame.arrays.confusion) drawConfusion(plots.confusion, frame.arrays.confusion);
   }
 
+  // A new model's first frame may come before the status that names its params (frames
+  // take a faster lane), so between a dataset and the next status a frame is held back
+  // from the record of runs and credited to the params that status brings.
+  const record = { holding: false, frame: null };
+  function recordRun(frame) {
+    if (record.holding) record.frame = frame;
+    else runs.record(state.params, state.meta, frame.metrics.test_acc);
+  }
+
   const sideCharts = [
     { draw: () => drawNorms(plots.norms, state.frame, weightNames(state.meta)),
       version: () => state.frame },
@@ -147,16 +156,21 @@ export function createCnnStage({ root, socket, state, configure }) {
     },
     onStatus(msg) {
       if (msg.meta) metaChanged();
+      if (record.holding && msg.meta) {
+        record.holding = false;
+        if (record.frame) recordRun(record.frame);
+        record.frame = null;
+      }
       showInputChoice();
     },
     onDataset(dataset) {
+      record.holding = true;
+      record.frame = null;
       picker.setDataset(dataset);
       rf.refresh();
       showInputChoice();
     },
-    onFrame(frame) {
-      runs.record(state.params, state.meta, frame.metrics.test_acc);
-    },
+    onFrame: recordRun,
     onProbe(probe) {
       rf.onProbe(probe);
     },

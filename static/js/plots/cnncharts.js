@@ -2,7 +2,6 @@
 // layer by layer for variants of the stack, and parameters against test accuracy over the
 // configurations this browser has trained.
 
-import { logTicks } from "./norms.js";
 import { baseLayout, FONT, LINES, PLOT_CONFIG, SEQUENTIAL } from "./theme.js";
 
 const DIGITS = Array.from({ length: 10 }, (_, i) => String(i));
@@ -84,6 +83,22 @@ export function depthTable(compare) {
   };
 }
 
+/** A log axis around `values` with ticks at 1, 2 and 5 times the powers of ten inside it. */
+export function logAxis(values) {
+  const shown = values.filter((v) => v > 0 && Number.isFinite(v));
+  if (!shown.length) return {};
+  const lo = Math.log10(Math.min(...shown)) - 0.3;
+  const hi = Math.log10(Math.max(...shown)) + 0.3;
+  const tickvals = [];
+  for (let k = Math.floor(lo); k <= Math.ceil(hi); k++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** k;
+      if (Math.log10(v) >= lo && Math.log10(v) <= hi) tickvals.push(v);
+    }
+  }
+  return { range: [lo, hi], tickvals, ticktext: tickvals.map((v) => v.toLocaleString("en")) };
+}
+
 const pct = (v) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)} %` : "—");
 
 /** Parameters (log x) against the best test accuracy of each configuration tried. */
@@ -101,7 +116,7 @@ export function drawRuns(div, runs, current = null) {
     margin: { l: 48, r: 10, t: 8, b: 40 },
     legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 11 } },
     xaxis: { type: "log", title: { text: "parameters (log scale)", standoff: 4 },
-      gridcolor: "#e3e7ec", ...logTicks(runs.map((r) => r.total_params)) },
+      gridcolor: "#e3e7ec", ...logAxis(runs.map((r) => r.total_params)) },
     yaxis: { title: { text: "best test accuracy" }, range: [0, 1.02], tickformat: ".0%",
       gridcolor: "#e3e7ec" },
   });

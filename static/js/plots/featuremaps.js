@@ -25,7 +25,9 @@ export function mapsLayout(maps, width) {
   let y = 0;
   return maps.map(({ layer, array }) => {
     const [c, h, w] = array.shape;
-    const side = Math.max(28, Math.min(96, 6 * Math.max(h, w)));
+    // Large maps get room to click a unit; many channels share a row so the page stays short.
+    const fitRow = (width + GAP) / Math.min(c, 16) - GAP;
+    const side = Math.max(28, Math.min(96, 6 * Math.max(h, w), c > 8 ? fitRow : Infinity));
     const perRow = Math.max(1, Math.floor((width + GAP) / (side + GAP)));
     const size = Math.min(side, (width - GAP * (Math.min(c, perRow) - 1)) / Math.min(c, perRow));
     const top = y + LABEL_H;
