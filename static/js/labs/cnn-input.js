@@ -6,7 +6,7 @@ import { el } from "../dom.js";
 import { paint } from "../plots/raster.js";
 import { ink } from "../plots/theme.js";
 
-const PAGE = 30;
+const PAGE = 60; // divisible by the 10, 12 or 6 thumbnails a row holds on laptops and tablets
 
 /** The test-image strip: pages of thumbnails; `onPick(i)` when one is chosen. */
 export class TestPicker {
