@@ -1,7 +1,25 @@
-"""Browser tests wait longer than Playwright's 5 s default: the machine may be busy."""
+"""The web tests' own server, and longer waits: the machine may be busy.
+
+The web tests get a server of their own, whose closed runs are dropped after 10 s instead of
+2 minutes: each page holds an admission place while its run waits for a reload, and the
+shared server, already holding the runs of the websocket tests, would start queueing pages.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import Server, start_server, stop_server
+
 expect.set_options(timeout=15_000)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    """A real server process for the page tests; closed runs are dropped after 10 s."""
+    running = start_server(detached_grace_s="10")
+    yield running
+    stop_server(running)
