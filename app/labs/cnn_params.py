@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from app.data.digits import MAX_TRAIN, N_TEST
 from app.labs import cnn_stack
@@ -34,13 +34,22 @@ class LayerParams(BaseModel):
     dilation: int = Field(1, ge=1, le=4, description="Gap between window taps")
     channels: int = Field(8, ge=1, le=32, description="Output feature maps (pools keep theirs)")
 
-    @model_validator(mode="after")
-    def _geometry(self) -> LayerParams:
-        if self.padding > self.kernel // 2:
-            raise ValueError(f"padding {self.padding} > kernel ÷ 2 = {self.kernel // 2}")
-        if self.kind == "avgpool" and self.dilation != 1:
+    # Field validators (not one model validator) so that a refusal names the field itself,
+    # e.g. "layers.2.padding"; kind and kernel are declared, so validated, before these.
+    @field_validator("padding")
+    @classmethod
+    def _padding_fits_kernel(cls, padding: int, info: ValidationInfo) -> int:
+        kernel = info.data.get("kernel")
+        if kernel is not None and padding > kernel // 2:
+            raise ValueError(f"padding {padding} > kernel ÷ 2 = {kernel // 2}")
+        return padding
+
+    @field_validator("dilation")
+    @classmethod
+    def _avgpool_undilated(cls, dilation: int, info: ValidationInfo) -> int:
+        if info.data.get("kind") == "avgpool" and dilation != 1:
             raise ValueError("avgpool needs dilation 1")
-        return self
+        return dilation
 
     def spec(self) -> LayerSpec:
         """The network's frozen spec of this layer."""

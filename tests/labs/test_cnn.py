@@ -233,8 +233,8 @@ def _layer(**fields) -> dict:
 @pytest.mark.parametrize(
     ("params", "param"),
     [
-        ({"layers": [_layer(), _layer(padding=2)]}, "layers.1"),
-        ({"layers": [_layer(kind="avgpool", dilation=2)]}, "layers.0"),
+        ({"layers": [_layer(), _layer(padding=2)]}, "layers.1.padding"),
+        ({"layers": [_layer(kind="avgpool", dilation=2)]}, "layers.0.dilation"),
         ({"layers": [_layer(kernel=8)]}, "layers.0.kernel"),
         ({"layers": [_layer(channels=33)]}, "layers.0.channels"),
         ({"layers": [_layer(colour=1)]}, "layers.0.colour"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -91,8 +92,13 @@ class Client:
 
 
 def run(scenario: Coroutine[Any, Any, Any], timeout: float = 60) -> Any:
-    """Run one async scenario to the end, never longer than ``timeout``."""
-    return asyncio.run(asyncio.wait_for(scenario, timeout))
+    """Run one async scenario to the end, never longer than ``timeout``.
+
+    In a thread of its own, so that it gets a fresh event loop whatever the test session
+    holds (Playwright's sync API keeps a loop on the main thread once a browser test ran).
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, asyncio.wait_for(scenario, timeout)).result()
 
 
 def open_client(ws_url: str, lab: str = "two-moons", query: str = "", **kwargs: Any):
