@@ -5,8 +5,9 @@ from __future__ import annotations
 from app.labs.base import Lab
 from app.labs.cnn import CnnLab
 from app.labs.two_moons import TwoMoons
+from app.labs.upsampling import UpsamplingLab
 
-LABS: dict[str, type[Lab]] = {lab.id: lab for lab in (TwoMoons, CnnLab)}
+LABS: dict[str, type[Lab]] = {lab.id: lab for lab in (TwoMoons, CnnLab, UpsamplingLab)}
 
 
 def describe(lab: type[Lab]) -> dict:
