@@ -56,6 +56,19 @@ export const LAB_PARAMS = {
     example: { hidden: true },
     drawing: { hidden: true },
   },
+  upsampling: {
+    n_train: { group: "data", label: "Training images", log: true, min: 50 },
+    seed: { group: "data", label: "Seed", slider: false },
+    upsample: { group: "model", label: "Up-sampling" },
+    kernel: { group: "model", label: "Transposed kernel", unit: "px" },
+    resize_mode: { group: "model", label: "Resize mode" },
+    channels: { group: "model", label: "Hidden channels" },
+    bottleneck: { group: "model", label: "Code channels", unit: "× 4 × 4" },
+    ...TRAINING,
+    batch_size: { ...TRAINING.batch_size, unit: "images" },
+    ...DISPLAY,
+    example: { hidden: true },
+  },
 };
 
 /** The presentation table of a lab (an unknown lab gets the shared training/display ones). */
@@ -83,6 +96,9 @@ export const OPTION_LABELS = {
   bottleneck: "bottleneck",
   maxpool: "max pool",
   avgpool: "avg pool",
+  transposed: "transposed convolution",
+  resize_conv: "resize, then convolve",
+  nearest: "nearest neighbour",
   x2: "x²",
   y2: "y²",
   sinx: "sin x",

@@ -9,6 +9,7 @@
 
 import { createCnnStage } from "./cnn.js";
 import { createTwoMoonsStage } from "./two-moons.js";
+import { createUpsamplingStage } from "./upsampling.js";
 
 /** A lab without a stage module of its own: only the shared frame and curves. */
 function createEmptyStage() {
@@ -18,5 +19,6 @@ function createEmptyStage() {
 export const STAGES = {
   "two-moons": createTwoMoonsStage,
   cnn: createCnnStage,
+  upsampling: createUpsamplingStage,
   none: createEmptyStage,
 };
