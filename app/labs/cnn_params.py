@@ -122,7 +122,7 @@ def costs(p: CnnParams) -> dict[str, Any]:
     itemsize = 1 if p.precision == "uint8" else 4
     frame_bytes = itemsize * values + 4 * (p.image_size**2 + 10 + 100 + meta["total_params"])
     return {
-        "params": meta["total_params"],
+        "n_params": meta["total_params"],
         "steps_per_s": steps_per_s,
         "step_macs": 3 * per_image * batch,  # forward, and backward twice as much
         "macs_per_s": steps_per_s * 3 * per_image * batch + p.fps * per_image * frame_images,
@@ -142,8 +142,8 @@ def budget(p: CnnParams) -> None:
     if cost["macs_per_s"] > MAX_MACS_PER_SECOND:
         problems.append(f"{cost['macs_per_s']:.3g} multiply-adds/s > {MAX_MACS_PER_SECOND:.0e}")
         culprits += ["fps", "steps_per_frame", "batch_size", "layers", "image_size"]
-    if cost["params"] * p.batch_size > MAX_PARAMS_X_BATCH:
-        problems.append(f"parameters × batch = {cost['params'] * p.batch_size:.3g}")
+    if cost["n_params"] * p.batch_size > MAX_PARAMS_X_BATCH:
+        problems.append(f"parameters × batch = {cost['n_params'] * p.batch_size:.3g}")
         culprits += ["layers", "batch_size"]
     if cost["frame_bytes"] > MAX_FRAME_BYTES:
         problems.append(f"{cost['frame_bytes']} bytes a frame > {MAX_FRAME_BYTES}")
@@ -153,7 +153,7 @@ def budget(p: CnnParams) -> None:
         raise LabError(
             "over_budget",
             "over the compute budget: " + "; ".join(problems) + " — lower " + ", ".join(named),
-            {"params": named, **cost},
+            {**cost, "params": named},
         )
 
 

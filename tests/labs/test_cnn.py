@@ -283,7 +283,9 @@ def test_validate_over_budget_allocates_nothing(params: dict, monkeypatch) -> No
         CnnLab.validate(params)
     assert caught.value.code == "over_budget"
     assert {"params", "steps_per_s", "macs_per_s", "frame_bytes"} <= set(caught.value.detail)
-    assert caught.value.detail["params"]
+    named = caught.value.detail["params"]  # the params to lower, by name
+    assert named and set(named) <= set(CnnParams.model_fields)
+    assert caught.value.detail["n_params"] > 0
     worker = Worker()
     with pytest.raises(LabError):
         worker.build("r", "cnn", {**CnnParams().model_dump(), **params})
