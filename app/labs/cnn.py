@@ -42,7 +42,7 @@ def make_optimizer(model: CNN, p: CnnParams) -> torch.optim.Optimizer:
     """SGD, SGD with momentum, or Adam; weight decay is the optimiser's L2 term."""
     if p.optimizer == "adam":
         return torch.optim.Adam(
-            model.parameters(), lr=p.learning_rate, weight_decay=p.weight_decay, foreach=True
+            model.parameters(), lr=p.learning_rate, weight_decay=p.weight_decay, fused=True
         )
     momentum = p.momentum if p.optimizer == "momentum" else 0.0
     return torch.optim.SGD(
@@ -50,7 +50,7 @@ def make_optimizer(model: CNN, p: CnnParams) -> torch.optim.Optimizer:
         lr=p.learning_rate,
         momentum=momentum,
         weight_decay=p.weight_decay,
-        foreach=True,
+        fused=True,
     )
 
 
