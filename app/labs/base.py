@@ -44,6 +44,8 @@ class Lab(ABC):
     id: ClassVar[str]
     title: ClassVar[str]
     summary: ClassVar[str]
+    # The learning curves its frames carry (frame metrics loss/test_loss, train_acc/test_acc).
+    curves: ClassVar[tuple[str, ...]] = ("loss", "accuracy")
     Params: ClassVar[type[BaseModel]]
     # Params that apply to a live run without rebuilding the model.
     live_params: ClassVar[frozenset[str]] = frozenset({"fps", "steps_per_frame"})

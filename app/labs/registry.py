@@ -18,4 +18,5 @@ def describe(lab: type[Lab]) -> dict:
         "summary": lab.summary,
         "params": lab.Params.model_json_schema(),
         "defaults": lab.Params().model_dump(),
+        "curves": list(lab.curves),
     }

@@ -60,6 +60,7 @@ class UpsamplingLab(Lab):
     title = "Up-sampling: transposed convolution vs resize-then-convolve"
     summary = "Watch a decoder paint checkerboards, and see why resizing first avoids them."
     Params = UpsamplingParams
+    curves: ClassVar[tuple[str, ...]] = ("loss",)  # it reconstructs; nothing is classified
     live_params: ClassVar[frozenset[str]] = frozenset(
         {
             "example",

@@ -57,9 +57,12 @@ const plots = { loss: $("loss-plot"), accuracy: $("accuracy-plot") };
 
 // The side charts take turns, one per drawn frame: each costs about as much as the whole
 // stage, and curves that grow at a third of the frame rate still look continuous.
+// A lab whose frames carry no accuracy (an autoencoder) has no accuracy chart on its page.
 const sideCharts = [
   { draw: () => drawLoss(plots.loss, curves), version: () => curves.revision },
-  { draw: () => drawAccuracy(plots.accuracy, curves), version: () => curves.revision },
+  ...(plots.accuracy
+    ? [{ draw: () => drawAccuracy(plots.accuracy, curves), version: () => curves.revision }]
+    : []),
   ...(stage.sideCharts ?? []),
 ];
 let sideTurn = 0;
@@ -109,7 +112,7 @@ function redrawAll() {
 
 const alternatives = new TextAlternatives(root, {
   loss: () => curves.latest && lossTable(curves),
-  accuracy: () => curves.latest && accuracyTable(curves),
+  ...(plots.accuracy ? { accuracy: () => curves.latest && accuracyTable(curves) } : {}),
   ...stage.tables,
 });
 for (const element of stage.resizes ?? []) new ResizeObserver(redrawAll).observe(element);

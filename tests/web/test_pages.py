@@ -184,3 +184,11 @@ def test_cnn_page_has_its_stage_and_no_inline_script(server: Server) -> None:
     tables = {a["data-table"] for tag, a in tags.tags if tag == "details" and "data-table" in a}
     assert tables == {"input", "probs", "maps", "rf", "kernels", "confusion", "depth", "runs",
                       "loss", "accuracy", "norms"}  # fmt: skip
+
+
+def test_lab_page_shows_only_the_curves_its_frames_carry(server: Server) -> None:
+    for lab in LABS.values():
+        html = get(server, f"/labs/{lab.id}").text
+        assert 'id="loss-plot"' in html
+        assert ('id="accuracy-plot"' in html) == ("accuracy" in lab.curves), lab.id
+    assert "accuracy" not in LABS["upsampling"].curves
