@@ -15,6 +15,9 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
+# One `step` request may hold a worker this long (estimated), so other runs there keep pace.
+MAX_SECONDS_PER_REQUEST = 2.0
+
 
 class LabError(Exception):
     """A request a lab refuses; ``code`` names the kind, ``message`` says what to change."""
@@ -24,6 +27,18 @@ class LabError(Exception):
         self.code = code
         self.message = message
         self.detail = detail
+
+
+def refuse_long_request(n: int, seconds_per_step: float, culprits: list[str]) -> None:
+    """Raise LabError('over_budget') when ``n`` steps would hold a worker too long."""
+    most = max(1, int(MAX_SECONDS_PER_REQUEST / seconds_per_step))
+    if n > most:
+        raise LabError(
+            "over_budget",
+            f"{n} steps at once would take about {n * seconds_per_step:.1f} s; with this "
+            f"network and batch size one request may ask for at most {most} (press Play instead)",
+            {"params": culprits, "n": n, "max_n": most},
+        )
 
 
 @dataclass

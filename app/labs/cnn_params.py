@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from app.data.digits import MAX_TRAIN, N_TEST
 from app.labs import cnn_stack
-from app.labs.base import LabError
+from app.labs.base import LabError, refuse_long_request
 from app.nets.cnn import LayerSpec, default_layers
 
 MAX_MACS_PER_SECOND = 2e9  # convolutions run near 2–3 GMAC/s on one core (bench/steptime.py)
@@ -17,7 +17,6 @@ MACS_PER_SECOND = 2e9
 MAX_FRAME_BYTES = 512 * 1024
 MAX_STEPS_PER_SECOND = 2000
 MAX_PARAMS_X_BATCH = 5e7
-MAX_SECONDS_PER_REQUEST = 2.0
 STEP_OVERHEAD_S = 1.5e-3  # per step, measured: dispatch of a few conv/BN/ReLU ops and Adam
 TRAIN_EVAL = 128  # train images a frame evaluates (a fixed sample: the first ones)
 
@@ -160,11 +159,4 @@ def budget(p: CnnParams) -> None:
 def check_steps(p: CnnParams, n: int) -> None:
     """Refuse one `step` request that would hold a worker longer than about 2 s."""
     per_step = STEP_OVERHEAD_S + costs(p)["step_macs"] / MACS_PER_SECOND
-    most = max(1, int(MAX_SECONDS_PER_REQUEST / per_step))
-    if n > most:
-        raise LabError(
-            "over_budget",
-            f"{n} steps at once would take about {n * per_step:.1f} s; with this network and "
-            f"batch size one request may ask for at most {most} (press Play instead)",
-            {"params": ["batch_size", "layers"], "n": n, "max_n": most},
-        )
+    refuse_long_request(n, per_step, ["batch_size", "layers"])

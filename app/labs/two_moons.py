@@ -16,7 +16,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.data.toy2d import features
-from app.labs.base import Lab, LabError, Output
+from app.labs.base import Lab, LabError, Output, refuse_long_request
 from app.labs.classifier import Classifier, ClassifierConfig, make_optimizer
 from app.probes.activations import capture_outputs
 from app.probes.gradients import grad_norms, weight_norms
@@ -26,8 +26,6 @@ EXTENT = (-2.0, 2.0)
 MAX_MACS_PER_SECOND = 1e9
 MAX_FRAME_BYTES = 512 * 1024
 MAX_STEPS_PER_SECOND = 2000
-# One `step` request may hold a worker this long (estimated), so other runs there keep pace.
-MAX_SECONDS_PER_REQUEST = 2.0
 STEP_OVERHEAD_S = 5e-4  # per step, measured: Python and op-dispatch costs dominate tiny nets
 MACS_PER_SECOND = 1e9  # one core, single thread, a conservative figure
 Feature = Literal["x", "y", "x2", "y2", "xy", "sinx", "siny"]
@@ -160,14 +158,7 @@ class TwoMoons(Lab):
         per_step = STEP_OVERHEAD_S + 3 * _n_params(p) * min(p.batch_size, p.n_samples) / (
             MACS_PER_SECOND
         )
-        most = max(1, int(MAX_SECONDS_PER_REQUEST / per_step))
-        if n > most:
-            raise LabError(
-                "over_budget",
-                f"{n} steps at once would take about {n * per_step:.1f} s; with this network "
-                f"and batch size one request may ask for at most {most} (press Play instead)",
-                {"params": ["batch_size", "hidden"], "n": n, "max_n": most},
-            )
+        refuse_long_request(n, per_step, ["batch_size", "hidden"])
 
     @classmethod
     def meta(cls, params: BaseModel) -> dict[str, Any]:

@@ -8,14 +8,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.data.digits import MAX_TRAIN, N_TEST
-from app.labs.base import LabError
+from app.labs.base import LabError, refuse_long_request
 from app.nets.autoencoder import CODE_SIDE, RESIZE_KERNEL, SIDE, AutoencoderConfig, describe
 
 MAX_MACS_PER_SECOND = 2e9
 MACS_PER_SECOND = 2e9  # convolutions on one core (see cnn_params)
 MAX_FRAME_BYTES = 512 * 1024
 MAX_STEPS_PER_SECOND = 2000
-MAX_SECONDS_PER_REQUEST = 2.0
 STEP_OVERHEAD_S = 1.5e-3  # per step: dispatch of a few conv ops and Adam
 TRAIN_EVAL = 128  # train images a frame evaluates (a fixed sample: the first ones)
 
@@ -111,11 +110,4 @@ def budget(p: UpsamplingParams) -> None:
 def check_steps(p: UpsamplingParams, n: int) -> None:
     """Refuse one `step` request that would hold a worker longer than about 2 s."""
     per_step = STEP_OVERHEAD_S + costs(p)["step_macs"] / MACS_PER_SECOND
-    most = max(1, int(MAX_SECONDS_PER_REQUEST / per_step))
-    if n > most:
-        raise LabError(
-            "over_budget",
-            f"{n} steps at once would take about {n * per_step:.1f} s; with this network and "
-            f"batch size one request may ask for at most {most} (press Play instead)",
-            {"params": ["batch_size", "channels"], "n": n, "max_n": most},
-        )
+    refuse_long_request(n, per_step, ["batch_size", "channels"])
