@@ -41,6 +41,26 @@ def refuse_long_request(n: int, seconds_per_step: float, culprits: list[str]) ->
         )
 
 
+def refuse_over_budget(checks: list[tuple[bool, str, list[str]]], figures: dict[str, Any]) -> None:
+    """Raise LabError('over_budget') for every ``(exceeded, what, params)`` check that failed.
+
+    The message says what was exceeded and which params to lower; ``detail`` holds those
+    params by name and the figures.
+    """
+    failed = [(what, params) for exceeded, what, params in checks if exceeded]
+    if not failed:
+        return
+    named = list(dict.fromkeys(name for _, params in failed for name in params))
+    raise LabError(
+        "over_budget",
+        "over the compute budget: "
+        + "; ".join(what for what, _ in failed)
+        + " — lower "
+        + ", ".join(named),
+        {**figures, "params": named},
+    )
+
+
 @dataclass
 class Output:
     """What a lab hands the runtime: metrics, named arrays, which arrays may be quantised, and

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from app.data.toy2d import features, make, split
+from app.labs.sampling import EpochSampler
 from app.nets.mlp import MLP, MLPConfig
 
 
@@ -75,7 +76,7 @@ class Classifier:
         self.y_train = torch.from_numpy(train_y)
         self.x_test = torch.from_numpy(features(self.test_points, config.features))
         self.y_test = torch.from_numpy(test_y)
-        self.generator = torch.Generator().manual_seed(config.seed)
+        self.batches = EpochSampler(len(self.x_train), config.seed)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             self.model = MLP(
@@ -88,29 +89,14 @@ class Classifier:
                 )
             )
         self.optimizer = make_optimizer(self.model, config)
-        self.order = torch.empty(0, dtype=torch.long)
-        self.cursor = 0
         self.steps = 0
-        self.samples_seen = 0  # for the epoch count, exact across batch-size changes
         self.last_loss = float("nan")
-
-    def next_batch(self) -> torch.Tensor:
-        """Indices of the next minibatch, walking a fresh shuffle of the train set each epoch."""
-        n = len(self.x_train)
-        size = min(self.config.batch_size, n)
-        if self.cursor + size > len(self.order):
-            self.order = torch.randperm(n, generator=self.generator)
-            self.cursor = 0
-        batch = self.order[self.cursor : self.cursor + size]
-        self.cursor += size
-        self.samples_seen += size
-        return batch
 
     def step(self, n: int = 1) -> float:
         """Train n steps; return the last minibatch's data loss."""
         self.model.train()
         for _ in range(n):
-            batch = self.next_batch()
+            batch = self.batches.next(self.config.batch_size)
             loss = data_loss(self.model, self.x_train[batch], self.y_train[batch])
             objective = loss
             if self.config.l2 > 0:

@@ -21,6 +21,7 @@ from app.data import digits
 from app.labs import cnn_params, cnn_stack
 from app.labs.base import Lab, LabError, Output
 from app.labs.cnn_params import TRAIN_EVAL, CnnParams
+from app.labs.sampling import EpochSampler
 from app.nets.cnn import CNN, CNNConfig, spatial_conv
 from app.probes import receptive_field
 
@@ -56,6 +57,20 @@ def make_optimizer(model: CNN, p: CnnParams) -> torch.optim.Optimizer:
 
 def _tensor(value: torch.Tensor) -> np.ndarray:
     return value.detach().to(torch.float32).contiguous().numpy().copy()
+
+
+def retune(
+    optimizer: torch.optim.Optimizer, model: torch.nn.Module, p: CnnParams, changed: set[str]
+) -> torch.optim.Optimizer:
+    """The optimiser after a live change of training params (a new one if its kind changed)."""
+    if "optimizer" in changed:
+        return make_optimizer(model, p)  # type: ignore[arg-type]
+    for group in optimizer.param_groups:
+        group["lr"] = p.learning_rate
+        group["weight_decay"] = p.weight_decay
+        if "momentum" in group and p.optimizer == "momentum":
+            group["momentum"] = p.momentum
+    return optimizer
 
 
 class CnnLab(Lab):
@@ -105,47 +120,24 @@ class CnnLab(Lab):
         self.x_test, self.y_test = upsample(x_test, p.image_size), torch.from_numpy(y_test)
         k = min(TRAIN_EVAL, len(x_train))
         self.x_eval = upsample(np.concatenate([x_test, x_train[:k]]), p.image_size)
-        self.generator = torch.Generator().manual_seed(p.seed)
+        self.batches = EpochSampler(len(self.x_train), p.seed)
         config = CNNConfig(p.specs(), p.batchnorm, p.head, p.image_size)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(p.seed)
             self.model = CNN(config)
         self.model.to(memory_format=LAYOUT)
         self.optimizer = make_optimizer(self.model, p)
-        self.order = torch.empty(0, dtype=torch.long)
-        self.cursor = 0
         self.step_count = 0
-        self.samples_seen = 0
         self.last_loss = float("nan")
         self._evaluated: tuple[int, dict[str, Any], np.ndarray] | None = None
 
     def apply_live(self, changed: set[str]) -> None:
-        p: CnnParams = self.params  # type: ignore[assignment]
-        if "optimizer" in changed:
-            self.optimizer = make_optimizer(self.model, p)
-            return
-        for group in self.optimizer.param_groups:
-            group["lr"] = p.learning_rate
-            group["weight_decay"] = p.weight_decay
-            if "momentum" in group and p.optimizer == "momentum":
-                group["momentum"] = p.momentum
-
-    def next_batch(self) -> torch.Tensor:
-        """Indices of the next minibatch, walking a fresh shuffle of the train set each epoch."""
-        n = len(self.x_train)
-        size = min(self.params.batch_size, n)
-        if self.cursor + size > len(self.order):
-            self.order = torch.randperm(n, generator=self.generator)
-            self.cursor = 0
-        batch = self.order[self.cursor : self.cursor + size]
-        self.cursor += size
-        self.samples_seen += size
-        return batch
+        self.optimizer = retune(self.optimizer, self.model, self.params, changed)  # type: ignore[arg-type]
 
     def step(self, n: int) -> None:
         self.model.train()
         for _ in range(n):
-            batch = self.next_batch()
+            batch = self.batches.next(self.params.batch_size)
             loss = F.cross_entropy(self.model(self.x_train[batch]), self.y_train[batch])
             self.optimizer.zero_grad(set_to_none=False)
             loss.backward()
@@ -207,7 +199,7 @@ class CnnLab(Lab):
         metrics = {
             **metrics,
             "batch_loss": None if self.step_count == 0 else self.last_loss,
-            "epoch": self.samples_seen / len(self.x_train),
+            "epoch": self.batches.samples_seen / len(self.x_train),
             "label": None if p.drawing is not None else int(self.y_test[p.example]),
             "predicted": int(probs.argmax()),
         }

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from app.data.digits import MAX_TRAIN, N_TEST
 from app.labs import cnn_stack
-from app.labs.base import LabError, refuse_long_request
+from app.labs.base import LabError, refuse_long_request, refuse_over_budget
 from app.nets.cnn import LayerSpec, default_layers
 
 MAX_MACS_PER_SECOND = 2e9  # convolutions run near 2–3 GMAC/s on one core (bench/steptime.py)
@@ -133,27 +133,31 @@ def budget(p: CnnParams) -> None:
     """Raise LabError('over_budget') naming the params to lower; allocate nothing."""
     check_shapes(p)
     cost = costs(p)
-    problems: list[str] = []
-    culprits: list[str] = []
-    if cost["steps_per_s"] > MAX_STEPS_PER_SECOND:
-        problems.append(f"fps × steps_per_frame = {cost['steps_per_s']} steps/s")
-        culprits += ["fps", "steps_per_frame"]
-    if cost["macs_per_s"] > MAX_MACS_PER_SECOND:
-        problems.append(f"{cost['macs_per_s']:.3g} multiply-adds/s > {MAX_MACS_PER_SECOND:.0e}")
-        culprits += ["fps", "steps_per_frame", "batch_size", "layers", "image_size"]
-    if cost["n_params"] * p.batch_size > MAX_PARAMS_X_BATCH:
-        problems.append(f"parameters × batch = {cost['n_params'] * p.batch_size:.3g}")
-        culprits += ["layers", "batch_size"]
-    if cost["frame_bytes"] > MAX_FRAME_BYTES:
-        problems.append(f"{cost['frame_bytes']} bytes a frame > {MAX_FRAME_BYTES}")
-        culprits += ["layers", "precision"]
-    if problems:
-        named = list(dict.fromkeys(culprits))
-        raise LabError(
-            "over_budget",
-            "over the compute budget: " + "; ".join(problems) + " — lower " + ", ".join(named),
-            {**cost, "params": named},
-        )
+    refuse_over_budget(
+        [
+            (
+                cost["steps_per_s"] > MAX_STEPS_PER_SECOND,
+                f"fps × steps_per_frame = {cost['steps_per_s']} steps/s",
+                ["fps", "steps_per_frame"],
+            ),
+            (
+                cost["macs_per_s"] > MAX_MACS_PER_SECOND,
+                f"{cost['macs_per_s']:.3g} multiply-adds/s > {MAX_MACS_PER_SECOND:.0e}",
+                ["fps", "steps_per_frame", "batch_size", "layers", "image_size"],
+            ),
+            (
+                cost["n_params"] * p.batch_size > MAX_PARAMS_X_BATCH,
+                f"parameters × batch = {cost['n_params'] * p.batch_size:.3g}",
+                ["layers", "batch_size"],
+            ),
+            (
+                cost["frame_bytes"] > MAX_FRAME_BYTES,
+                f"{cost['frame_bytes']} bytes a frame > {MAX_FRAME_BYTES}",
+                ["layers", "precision"],
+            ),
+        ],
+        cost,
+    )
 
 
 def check_steps(p: CnnParams, n: int) -> None:

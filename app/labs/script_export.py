@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import Any
 
 from app.data import toy2d
-from app.labs import classifier
+from app.labs import classifier, sampling
 from app.nets import mlp
 
 
@@ -89,5 +89,6 @@ import json
 CONFIG_JSON = {json.dumps(json.dumps(config))}
 '''
     parts = [head, "# --- data ---", _body(toy2d), "# --- network ---", _body(mlp)]
+    parts += ["# --- minibatches ---", _body(sampling)]
     parts += ["# --- training loop ---", _body(classifier), _MAIN]
     return "\n\n".join(parts)

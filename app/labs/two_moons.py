@@ -16,7 +16,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.data.toy2d import features
-from app.labs.base import Lab, LabError, Output, refuse_long_request
+from app.labs.base import Lab, LabError, Output, refuse_long_request, refuse_over_budget
 from app.labs.classifier import Classifier, ClassifierConfig, make_optimizer
 from app.probes.activations import capture_outputs
 from app.probes.gradients import grad_norms, weight_norms
@@ -123,34 +123,26 @@ class TwoMoons(Lab):
         macs_per_s = steps_per_s * step_macs + p.fps * frame_macs
         itemsize = 1 if p.precision == "uint8" else 4
         frame_bytes = itemsize * (p.grid_n**2 + sum(p.hidden) * p.neuron_grid**2) + 4 * n_params
-        problems: list[str] = []
-        culprits: list[str] = []  # the params that drive the exceeded figures
-        if steps_per_s > MAX_STEPS_PER_SECOND:
-            problems.append(
-                f"fps × steps_per_frame = {steps_per_s} steps/s > {MAX_STEPS_PER_SECOND}"
-            )
-            culprits += ["fps", "steps_per_frame"]
-        if macs_per_s > MAX_MACS_PER_SECOND:
-            problems.append(f"{macs_per_s:.3g} multiply-adds/s > {MAX_MACS_PER_SECOND:.0e}")
-            culprits += ["fps", "steps_per_frame", "batch_size", "hidden", "grid_n", "neuron_grid"]
-        if frame_bytes > MAX_FRAME_BYTES:
-            problems.append(f"{frame_bytes} bytes a frame > {MAX_FRAME_BYTES}")
-            culprits += ["grid_n", "neuron_grid", "hidden", "precision"]
-        if problems:
-            params_named = list(dict.fromkeys(culprits))
-            raise LabError(
-                "over_budget",
-                "over the compute budget: "
-                + "; ".join(problems)
-                + " — lower "
-                + ", ".join(params_named),
-                {
-                    "params": params_named,
-                    "steps_per_s": steps_per_s,
-                    "macs_per_s": macs_per_s,
-                    "frame_bytes": frame_bytes,
-                },
-            )
+        refuse_over_budget(
+            [
+                (
+                    steps_per_s > MAX_STEPS_PER_SECOND,
+                    f"fps × steps_per_frame = {steps_per_s} steps/s > {MAX_STEPS_PER_SECOND}",
+                    ["fps", "steps_per_frame"],
+                ),
+                (
+                    macs_per_s > MAX_MACS_PER_SECOND,
+                    f"{macs_per_s:.3g} multiply-adds/s > {MAX_MACS_PER_SECOND:.0e}",
+                    ["fps", "steps_per_frame", "batch_size", "hidden", "grid_n", "neuron_grid"],
+                ),
+                (
+                    frame_bytes > MAX_FRAME_BYTES,
+                    f"{frame_bytes} bytes a frame > {MAX_FRAME_BYTES}",
+                    ["grid_n", "neuron_grid", "hidden", "precision"],
+                ),
+            ],
+            {"steps_per_s": steps_per_s, "macs_per_s": macs_per_s, "frame_bytes": frame_bytes},
+        )
 
     @classmethod
     def check_steps(cls, params: BaseModel, n: int) -> None:
@@ -230,7 +222,7 @@ class TwoMoons(Lab):
             "test_loss": test_loss,
             "test_acc": test_acc,
             "batch_loss": None if self.run.steps == 0 else self.run.last_loss,
-            "epoch": self.run.samples_seen / len(self.run.x_train),
+            "epoch": self.run.batches.samples_seen / len(self.run.x_train),
         }
         picture = {"boundary", *(f"neurons/{k}" for k in range(len(p.hidden)))}
         return Output(

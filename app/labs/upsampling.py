@@ -21,8 +21,9 @@ from pydantic import BaseModel
 from app.data import digits
 from app.labs import upsampling_params
 from app.labs.base import Lab, Output
-from app.labs.cnn import make_optimizer, tensor_norms
+from app.labs.cnn import make_optimizer, retune, tensor_norms
 from app.labs.cnn import upsample as resize_images
+from app.labs.sampling import EpochSampler
 from app.labs.upsampling_params import TRAIN_EVAL, UpsamplingParams
 from app.nets.autoencoder import (
     CODE_SIDE,
@@ -120,45 +121,22 @@ class UpsamplingLab(Lab):
         self.test_originals = x_test  # (360, 8, 8)
         self.x_train, self.x_test = images(x_train), images(x_test)
         self.x_eval = self.x_train[: min(TRAIN_EVAL, len(x_train))]
-        self.generator = torch.Generator().manual_seed(p.seed)
+        self.batches = EpochSampler(len(self.x_train), p.seed)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(p.seed)
             self.model = Autoencoder(p.config())
         self.optimizer = make_optimizer(self.model, p)  # type: ignore[arg-type]
-        self.order = torch.empty(0, dtype=torch.long)
-        self.cursor = 0
         self.step_count = 0
-        self.samples_seen = 0
         self.last_loss = float("nan")
         self._evaluated: tuple[int, dict[str, float]] | None = None
 
     def apply_live(self, changed: set[str]) -> None:
-        p: UpsamplingParams = self.params  # type: ignore[assignment]
-        if "optimizer" in changed:
-            self.optimizer = make_optimizer(self.model, p)  # type: ignore[arg-type]
-            return
-        for group in self.optimizer.param_groups:
-            group["lr"] = p.learning_rate
-            group["weight_decay"] = p.weight_decay
-            if "momentum" in group and p.optimizer == "momentum":
-                group["momentum"] = p.momentum
-
-    def next_batch(self) -> torch.Tensor:
-        """Indices of the next minibatch, walking a fresh shuffle of the train set each epoch."""
-        n = len(self.x_train)
-        size = min(self.params.batch_size, n)
-        if self.cursor + size > len(self.order):
-            self.order = torch.randperm(n, generator=self.generator)
-            self.cursor = 0
-        batch = self.order[self.cursor : self.cursor + size]
-        self.cursor += size
-        self.samples_seen += size
-        return batch
+        self.optimizer = retune(self.optimizer, self.model, self.params, changed)  # type: ignore[arg-type]
 
     def step(self, n: int) -> None:
         self.model.train()
         for _ in range(n):
-            x = self.x_train[self.next_batch()]
+            x = self.x_train[self.batches.next(self.params.batch_size)]
             loss = F.mse_loss(self.model(x), x)
             self.optimizer.zero_grad(set_to_none=False)
             loss.backward()
@@ -211,7 +189,7 @@ class UpsamplingLab(Lab):
         metrics = {
             **self._evaluate(),
             "batch_loss": None if self.step_count == 0 else self.last_loss,
-            "epoch": self.samples_seen / len(self.x_train),
+            "epoch": self.batches.samples_seen / len(self.x_train),
             "label": int(self.test_labels[p.example]),
         }
         pictures = {"feature_maps/0"} if p.precision == "uint8" else set()

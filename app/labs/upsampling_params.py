@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.data.digits import MAX_TRAIN, N_TEST
-from app.labs.base import LabError, refuse_long_request
+from app.labs.base import refuse_long_request, refuse_over_budget
 from app.nets.autoencoder import CODE_SIDE, RESIZE_KERNEL, SIDE, AutoencoderConfig, describe
 
 MAX_MACS_PER_SECOND = 2e9
@@ -87,24 +87,26 @@ def costs(p: UpsamplingParams) -> dict[str, Any]:
 def budget(p: UpsamplingParams) -> None:
     """Raise LabError('over_budget') naming the params to lower; allocate nothing."""
     cost = costs(p)
-    problems: list[str] = []
-    culprits: list[str] = []
-    if cost["steps_per_s"] > MAX_STEPS_PER_SECOND:
-        problems.append(f"fps × steps_per_frame = {cost['steps_per_s']} steps/s")
-        culprits += ["fps", "steps_per_frame"]
-    if cost["macs_per_s"] > MAX_MACS_PER_SECOND:
-        problems.append(f"{cost['macs_per_s']:.3g} multiply-adds/s > {MAX_MACS_PER_SECOND:.0e}")
-        culprits += ["fps", "steps_per_frame", "batch_size", "channels", "bottleneck"]
-    if cost["frame_bytes"] > MAX_FRAME_BYTES:
-        problems.append(f"{cost['frame_bytes']} bytes a frame > {MAX_FRAME_BYTES}")
-        culprits += ["channels", "precision"]
-    if problems:
-        named = list(dict.fromkeys(culprits))
-        raise LabError(
-            "over_budget",
-            "over the compute budget: " + "; ".join(problems) + " — lower " + ", ".join(named),
-            {"params": named, **cost},
-        )
+    refuse_over_budget(
+        [
+            (
+                cost["steps_per_s"] > MAX_STEPS_PER_SECOND,
+                f"fps × steps_per_frame = {cost['steps_per_s']} steps/s",
+                ["fps", "steps_per_frame"],
+            ),
+            (
+                cost["macs_per_s"] > MAX_MACS_PER_SECOND,
+                f"{cost['macs_per_s']:.3g} multiply-adds/s > {MAX_MACS_PER_SECOND:.0e}",
+                ["fps", "steps_per_frame", "batch_size", "channels", "bottleneck"],
+            ),
+            (
+                cost["frame_bytes"] > MAX_FRAME_BYTES,
+                f"{cost['frame_bytes']} bytes a frame > {MAX_FRAME_BYTES}",
+                ["channels", "precision"],
+            ),
+        ],
+        cost,
+    )
 
 
 def check_steps(p: UpsamplingParams, n: int) -> None:

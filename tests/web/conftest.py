@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import ConsoleMessage, Error, Page, expect
 
 from tests.conftest import Server, start_server, stop_server
 
@@ -23,3 +23,22 @@ def server() -> Iterator[Server]:
     running = start_server(detached_grace_s="10")
     yield running
     stop_server(running)
+
+
+@pytest.fixture
+def watched_page(page: Page) -> Iterator[Page]:
+    """A Playwright page that fails the test on any console error or uncaught exception."""
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console: {message.text}")
+
+    def on_page_error(error: Error) -> None:
+        problems.append(f"pageerror: {error}")
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+    page.set_default_timeout(15_000)
+    yield page
+    assert problems == []

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import httpx
 import pytest
-from playwright.sync_api import ConsoleMessage, Error, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.conftest import Server
 from tests.web.test_browser_lab import columns_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -18,29 +14,13 @@ INPUT_PICTURE = "document.getElementById('input-canvas').toDataURL()"
 
 
 @pytest.fixture
-def cnn(page: Page, server: Server) -> Iterator[Page]:
+def cnn(watched_page: Page) -> Page:
     """The CNN lab page, loaded and showing its first frame; fails on any console error."""
-    labs = httpx.get(f"{server.url}/api/labs", timeout=10).json()
-    ids = [lab["id"] for lab in (labs["labs"] if isinstance(labs, dict) else labs)]
-    if "cnn" not in ids:
-        pytest.skip("the server has no `cnn` lab registered (app/labs/registry.py)")
-    problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(f"console: {message.text}")
-
-    def on_page_error(error: Error) -> None:
-        problems.append(f"pageerror: {error}")
-
-    page.on("console", on_console)
-    page.on("pageerror", on_page_error)
-    page.set_default_timeout(15_000)
+    page = watched_page
     page.goto("/labs/cnn")
     expect(page.locator("#lab")).to_have_attribute("data-state", "paused")
     page.wait_for_function(f"() => ({PROBS})?.length === 10")
-    yield page
-    assert problems == []
+    return page
 
 
 def step_count(page: Page) -> int:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Error, Page, expect
+from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -20,24 +19,11 @@ LOSS_POINTS = "document.getElementById('loss-plot').data[0].x.length"
 
 
 @pytest.fixture
-def lab(page: Page) -> Iterator[Page]:
+def lab(watched_page: Page) -> Page:
     """The lab page, loaded and showing its first frame; fails on any console error."""
-    problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(f"console: {message.text}")
-
-    def on_page_error(error: Error) -> None:
-        problems.append(f"pageerror: {error}")
-
-    page.on("console", on_console)
-    page.on("pageerror", on_page_error)
-    page.set_default_timeout(10_000)
-    page.goto("/labs/two-moons")
-    wait_for_first_frame(page)
-    yield page
-    assert problems == []
+    watched_page.goto("/labs/two-moons")
+    wait_for_first_frame(watched_page)
+    return watched_page
 
 
 def wait_for_first_frame(page: Page) -> None:

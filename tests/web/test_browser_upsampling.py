@@ -3,10 +3,8 @@ image, and shows an even overlap once the decoder resizes before convolving."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import ConsoleMessage, Error, Page, expect
+from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -14,25 +12,13 @@ PAIR = "document.getElementById('pair-canvas').toDataURL()"
 
 
 @pytest.fixture
-def lab(page: Page) -> Iterator[Page]:
+def lab(watched_page: Page) -> Page:
     """The lab page, loaded and showing its first frame; fails on any console error."""
-    problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(f"console: {message.text}")
-
-    def on_page_error(error: Error) -> None:
-        problems.append(f"pageerror: {error}")
-
-    page.on("console", on_console)
-    page.on("pageerror", on_page_error)
-    page.set_default_timeout(15_000)
+    page = watched_page
     page.goto("/labs/upsampling")
     expect(page.locator("#lab")).to_have_attribute("data-state", "paused")
     expect(page.locator("#overlap-canvas")).to_have_attribute("data-distinct", "3")
-    yield page
-    assert problems == []
+    return page
 
 
 def step_count(page: Page) -> int:
