@@ -33,6 +33,23 @@ class Settings(BaseSettings):
     detached_grace_s: float = Field(default=120.0, ge=0)
     paused_idle_s: float = Field(default=1800.0, ge=1)
     max_message_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_body_bytes: int = Field(default=1 << 20, ge=1024, le=64 << 20)
+
+    # The database: SQLite under data_dir unless a URL is given (postgresql+psycopg://…).
+    database_url: str | None = None
+    # Sessions end after this long without a request, and in any case this long after login.
+    session_idle_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
+    session_absolute_hours: int = Field(default=7 * 24, ge=1, le=90 * 24)
+    # Mark the session cookie Secure even when the request reached us over plain http
+    # (behind a TLS-terminating proxy); https requests always get Secure cookies.
+    secure_cookies: bool = False
+    # Argon2id cost: memory in KiB (bounded so a login cannot exhaust the server) and passes.
+    argon2_memory_kib: int = Field(default=19 * 1024, ge=1024, le=256 * 1024)
+    argon2_time_cost: int = Field(default=2, ge=1, le=10)
+    # Failed logins allowed per account and per address within the window, then 429.
+    login_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_address_max_failures: int = Field(default=20, ge=1, le=10000)
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
 
 @lru_cache

@@ -1,0 +1,1 @@
+"""Accounts: password hashing, server-side sessions, login throttling, CSRF checks, roles."""

@@ -1,0 +1,1 @@
+"""The database: SQLAlchemy 2 tables, engine, repositories and Alembic migrations."""
