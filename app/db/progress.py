@@ -93,6 +93,9 @@ class IssuedVariant(Base):
     lesson_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     check_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     seed: Mapped[int] = mapped_column(BigInteger)
+    # A mixed review's items share a batch token and name the concept each one reviews.
+    batch: Mapped[str | None] = mapped_column(String(32), index=True)
+    concept_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None]
 
@@ -245,6 +248,8 @@ def issue_variant(
     lesson_id: str,
     check_id: str,
     seed: int,
+    batch: str | None = None,
+    concept_id: str | None = None,
     now: datetime | None = None,
 ) -> IssuedVariant:
     """Remember a seed handed to a learner for one check; the caller commits."""
@@ -253,6 +258,8 @@ def issue_variant(
         lesson_id=lesson_id,
         check_id=check_id,
         seed=seed,
+        batch=batch,
+        concept_id=concept_id,
         created_at=now or utcnow(),
     )
     db.add(variant)
@@ -288,3 +295,17 @@ def take_variant(
     if taken.rowcount != 1:
         return None
     return db.get(IssuedVariant, variant_id, populate_existing=True)
+
+
+def review_batch(db: Session, *, user_id: int, batch: str) -> list[IssuedVariant]:
+    """The unanswered items of one of this learner's mixed reviews, in the order issued."""
+    query = (
+        select(IssuedVariant)
+        .where(
+            IssuedVariant.user_id == user_id,
+            IssuedVariant.batch == batch,
+            IssuedVariant.answered_at.is_(None),
+        )
+        .order_by(IssuedVariant.id)
+    )
+    return list(db.scalars(query))

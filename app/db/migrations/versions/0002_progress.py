@@ -73,13 +73,17 @@ def upgrade() -> None:
         sa.Column("lesson_id", sa.String(100), nullable=False),
         sa.Column("check_id", sa.String(100), nullable=False),
         sa.Column("seed", sa.BigInteger, nullable=False),
+        sa.Column("batch", sa.String(32), nullable=True),
+        sa.Column("concept_id", sa.String(100), nullable=True),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("answered_at", UTCDateTime, nullable=True),
     )
     op.create_index("ix_issued_variants_user_id", "issued_variants", ["user_id"])
+    op.create_index("ix_issued_variants_batch", "issued_variants", ["batch"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_issued_variants_batch", table_name="issued_variants")
     op.drop_index("ix_issued_variants_user_id", table_name="issued_variants")
     op.drop_table("issued_variants")
     op.drop_table("lesson_unlocks")
