@@ -36,6 +36,8 @@ class Run:
     last_active: float = field(default_factory=time.monotonic)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     drop_timer: asyncio.TimerHandle | None = None
+    # The signed-in user who opened the run (None: anonymous); lab challenges credit only them.
+    owner_id: int | None = None
 
     @property
     def built(self) -> bool:
@@ -68,9 +70,9 @@ class Runtime:
         self.runs.clear()
         await self.pool.stop()
 
-    def new_run(self, lab: type[Lab], params: BaseModel) -> Run:
+    def new_run(self, lab: type[Lab], params: BaseModel, owner_id: int | None = None) -> Run:
         """Register a run (not yet built) under a fresh, unguessable id."""
-        run = Run(id=secrets.token_urlsafe(12), lab=lab, params=params)
+        run = Run(id=secrets.token_urlsafe(12), lab=lab, params=params, owner_id=owner_id)
         self.runs[run.id] = run
         return run
 

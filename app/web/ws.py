@@ -6,12 +6,14 @@ import json
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.labs.base import LabError
 from app.labs.registry import LABS
 from app.live.session import Session
 from app.protocol.messages import error
+from app.web.auth_deps import websocket_user
 from app.web.deps import get_runtime
 
 router = APIRouter()
@@ -46,10 +48,17 @@ async def lab_socket(websocket: WebSocket, lab_id: str) -> None:
         await websocket.send_text(json.dumps(error("unknown_lab", reason)))
         await websocket.close(code=1008 if lab is None else 1013)
         return
+    user = await run_in_threadpool(websocket_user, websocket)
+    owner_id = user.id if user is not None else None
     notices = []
     run = None
     if run_id := websocket.query_params.get("run"):
-        run = runtime.attach(run_id, lab)
+        # Someone else's run is never taken over; an anonymous one becomes the user's.
+        existing = runtime.runs.get(run_id)
+        if existing is not None and existing.owner_id in (None, owner_id):
+            run = runtime.attach(run_id, lab)
+            if run is not None and run.owner_id is None:
+                run.owner_id = owner_id
     reattached = run is not None
     if run is None:
         params = lab.Params()
@@ -63,5 +72,5 @@ async def lab_socket(websocket: WebSocket, lab_id: str) -> None:
                 notices.append(error("invalid_params", f"params query is not JSON: {exc}"))
             except LabError as exc:
                 notices.append(error(exc.code, exc.message + "; using the defaults", exc.detail))
-        run = runtime.new_run(lab, params)
+        run = runtime.new_run(lab, params, owner_id=owner_id)
     await Session(runtime, websocket, run, reattached).serve(notices)

@@ -1,0 +1,85 @@
+"""The `layerwise db upgrade` and `layerwise create-user` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+from app.config import get_settings
+from app.db.models import ROLES
+
+
+def db_upgrade(args: argparse.Namespace) -> int:
+    """Apply every migration to the configured database."""
+    from app.db.engine import database_url, upgrade
+
+    url = database_url(get_settings())
+    upgrade(url)
+    print(f"database at head: {_masked(url)}")
+    return 0
+
+
+def _masked(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise SystemExit("layerwise: no terminal to ask for the password; use --password-stdin")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password again: "):
+        raise SystemExit("layerwise: the two passwords differ")
+    return first
+
+
+def create_user_command(args: argparse.Namespace) -> int:
+    """Create an account with the given role (the database is migrated first)."""
+    from app.auth.accounts import AccountError, create_user
+    from app.db.engine import database_url, make_engine, make_sessionmaker, upgrade
+
+    settings = get_settings()
+    url = database_url(settings)
+    password = _read_password(args.password_stdin)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as db:
+            try:
+                user = create_user(
+                    db,
+                    settings,
+                    email=args.email,
+                    password=password,
+                    display_name=args.name,
+                    role=args.role,
+                )
+            except AccountError as exc:
+                print(f"layerwise: {exc.field}: {exc.message}", file=sys.stderr)
+                return 2
+            db.commit()
+            print(f"created {user.role} {user.email} (id {user.id})")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    """Register `db upgrade` and `create-user` on the `layerwise` parser's subcommands."""
+    p = sub.add_parser("db", help="the database")
+    db_sub = p.add_subparsers(dest="db_command", required=True)
+    p = db_sub.add_parser("upgrade", help="apply the migrations (SQLite under the data dir)")
+    p.set_defaults(func=db_upgrade)
+    p = sub.add_parser("create-user", help="create an account (e.g. the first admin)")
+    p.add_argument("--email", required=True, help="the login email (stored lower-case)")
+    p.add_argument("--role", choices=ROLES, default="learner", help="default: learner")
+    p.add_argument("--name", default=None, help="display name (default: the email's local part)")
+    p.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin's first line"
+    )
+    p.set_defaults(func=create_user_command)
