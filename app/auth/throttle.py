@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -90,5 +90,7 @@ def record_failure(
 
 
 def clear_account(db: Session, *, email: str) -> None:
-    """Forget an account's failures after it logged in."""
-    db.execute(delete(LoginFailure).where(LoginFailure.email == email.strip().lower()))
+    """Forget an account's failures after it logged in (they still count for their address)."""
+    db.execute(
+        update(LoginFailure).where(LoginFailure.email == email.strip().lower()).values(email=None)
+    )
