@@ -6,7 +6,12 @@ imports them all.
 
 from __future__ import annotations
 
-from app.curriculum.generators import forward  # noqa: F401  (registers its generators)
+from app.curriculum.generators import (  # noqa: F401  (importing registers them)
+    counting,
+    deepnets,
+    forward,
+    training,
+)
 from app.curriculum.generators.base import GENERATORS, Field, Generator, Variant
 
 __all__ = ["GENERATORS", "Field", "Generator", "Variant", "generate"]

@@ -1,0 +1,351 @@
+"""Counting: parameters and multiply-adds of MLPs and convolutions, output shapes and
+receptive fields of convolution stacks."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from typing import Any
+
+import numpy as np
+
+from app.curriculum.generators.base import Field, Generator, Variant, fixed, register, relative
+
+WHOLE = 0.5  # a count must be exact: anything within half a unit of it
+
+
+def _layers_table(layers: list[dict[str, int]], keys: list[str]) -> str:
+    head = "| layer | " + " | ".join(keys) + " |\n|---|" + "---|" * len(keys) + "\n"
+    rows = "".join(
+        f"| {i + 1} | " + " | ".join(str(layer[k]) for k in keys) + " |\n"
+        for i, layer in enumerate(layers)
+    )
+    return head + rows
+
+
+@register
+class MlpParams(Generator):
+    """Parameters and multiply-adds of a fully connected network."""
+
+    name = "mlp-params"
+    title = "Parameters and multiply-adds of an MLP"
+
+    def draw(self, rng: random.Random) -> dict[str, Any]:
+        hidden = [rng.choice([4, 8, 16, 32, 64, 128]) for _ in range(rng.randint(1, 3))]
+        return {"widths": [rng.choice([2, 4, 8, 16, 64, 784]), *hidden, rng.choice([1, 2, 10])]}
+
+    def render(self, p: dict[str, Any]) -> Variant:
+        widths = p["widths"]
+        params = macs = 0
+        lines = []
+        for a, b in itertools.pairwise(widths):
+            params += a * b + b
+            macs += a * b
+            lines.append(
+                f"- ${a} \\to {b}$: ${a} \\cdot {b} + {b} = {a * b + b}$ parameters, "
+                f"${a * b}$ multiply-adds.\n"
+            )
+        chain = " \\to ".join(str(w) for w in widths)
+        prompt = (
+            f"A fully connected network has layer widths ${chain}$ (input, hidden layers, output), "
+            "each layer with weights and biases. How many parameters does it have, and how "
+            "many multiply-adds does one example's forward pass take (count one per weight)?"
+        )
+        solution = (
+            "A layer from $a$ to $b$ units has $a \\cdot b$ weights and $b$ biases, and does "
+            "$a \\cdot b$ multiply-adds.\n\n"
+            + "".join(lines)
+            + f"\nIn all: {params} parameters and {macs} multiply-adds.\n"
+        )
+        answer = {"params": float(params), "macs": float(macs)}
+        fields = [Field("params", "parameters"), Field("macs", "multiply-adds")]
+        return Variant(prompt, fields, answer, dict.fromkeys(answer, WHOLE), solution, p)
+
+    def solve(self, p: dict[str, Any]) -> dict[str, float]:
+        w = np.array(p["widths"])
+        macs = int(w[:-1] @ w[1:])
+        return {"params": float(macs + w[1:].sum()), "macs": float(macs)}
+
+
+def _out_side(h: int, k: int, s: int, pad: int, d: int) -> int:
+    return (h + 2 * pad - d * (k - 1) - 1) // s + 1
+
+
+@register
+class ConvOutputShape(Generator):
+    """Output side of a convolution from kernel, stride, padding and dilation."""
+
+    name = "conv-output-shape"
+    title = "Output shape of a convolution"
+
+    def draw(self, rng: random.Random) -> dict[str, Any]:
+        while True:
+            p = {
+                "size": rng.randint(7, 32),
+                "kernel": rng.choice([1, 3, 5, 7]),
+                "stride": rng.choice([1, 2, 3]),
+                "padding": rng.randint(0, 3),
+                "dilation": rng.choice([1, 1, 2, 3]),
+                "channels": rng.choice([4, 8, 16, 32]),
+            }
+            if p["dilation"] * (p["kernel"] - 1) + 1 <= p["size"] + 2 * p["padding"]:
+                return p
+
+    def render(self, p: dict[str, Any]) -> Variant:
+        h, k, s, pad, d, c = (
+            p[x] for x in ("size", "kernel", "stride", "padding", "dilation", "channels")
+        )
+        span = d * (k - 1) + 1
+        side = _out_side(h, k, s, pad, d)
+        prompt = (
+            f"A convolution with {c} output channels, kernel ${k} \\times {k}$, stride {s}, "
+            f"padding {pad} and dilation {d} reads a ${h} \\times {h}$ input. What is the side "
+            "of its output, and how many numbers does the output hold?"
+        )
+        solution = (
+            f"1. With dilation {d} the kernel spans $d(k-1)+1 = {d}\\cdot{k - 1}+1 = {span}$ "
+            "pixels.\n"
+            f"2. The padded input is ${h} + 2\\cdot{pad} = {h + 2 * pad}$ wide; the window fits "
+            f"$\\lfloor({h + 2 * pad} - {span})/{s}\\rfloor + 1 = {side}$ times.\n"
+            f"3. The output is ${c} \\times {side} \\times {side}$: {c * side * side} numbers.\n"
+        )
+        answer = {"side": float(side), "values": float(c * side * side)}
+        fields = [Field("side", "output side"), Field("values", "numbers in the output")]
+        return Variant(prompt, fields, answer, dict.fromkeys(answer, WHOLE), solution, p)
+
+    def solve(self, p: dict[str, Any]) -> dict[str, float]:
+        span = p["dilation"] * (p["kernel"] - 1)
+        starts = range(0, p["size"] + 2 * p["padding"] - span, p["stride"])  # windows that fit
+        return {"side": float(len(starts)), "values": float(p["channels"] * len(starts) ** 2)}
+
+
+@register
+class DenseVsConvParams(Generator):
+    """The card's third worked example: a dense layer against a convolution on an image."""
+
+    name = "dense-vs-conv-params"
+    title = "Dense layer or convolution: parameters"
+
+    def draw(self, rng: random.Random) -> dict[str, Any]:
+        return {
+            "size": rng.choice([16, 28, 32, 64]),
+            "channels": rng.choice([1, 3]),
+            "units": rng.choice([64, 100, 128, 256]),
+            "kernels": rng.choice([16, 32, 64]),
+            "kernel": rng.choice([3, 5]),
+        }
+
+    def render(self, p: dict[str, Any]) -> Variant:
+        h, c, n, m, k = p["size"], p["channels"], p["units"], p["kernels"], p["kernel"]
+        flat = h * h * c
+        dense = flat * n
+        per_kernel = k * k * c
+        conv = per_kernel * m
+        ratio = dense / conv
+        prompt = (
+            f"An image of ${h} \\times {h}$ pixels with {c} channel{'s' if c > 1 else ''} goes "
+            f"either to a dense layer of {n} units or to a convolution with {m} kernels of "
+            f"${k} \\times {k}$. Ignoring biases, how many weights does each have, and how many "
+            "times more does the dense layer need (1 decimal)?"
+        )
+        solution = (
+            f"1. Dense: the flattened input has ${h} \\cdot {h} \\cdot {c} = {flat}$ values, so "
+            f"${flat} \\cdot {n} = {dense}$ weights.\n"
+            f"2. Convolution: one kernel has ${k} \\cdot {k} \\cdot {c} = {per_kernel}$ weights, "
+            f"shared over every position; ${per_kernel} \\cdot {m} = {conv}$ weights.\n"
+            f"3. Ratio: ${dense}/{conv} \\approx {fixed(ratio, 1)}$. Locality and weight sharing "
+            "buy that saving.\n"
+        )
+        answer = {"dense": float(dense), "conv": float(conv), "ratio": ratio}
+        fields = [
+            Field("dense", "dense weights"),
+            Field("conv", "convolution weights"),
+            Field("ratio", "ratio"),
+        ]
+        tolerance = {"dense": WHOLE, "conv": WHOLE, "ratio": max(0.05, relative(ratio))}
+        return Variant(prompt, fields, answer, tolerance, solution, p)
+
+    def solve(self, p: dict[str, Any]) -> dict[str, float]:
+        dense = np.prod([p["size"], p["size"], p["channels"], p["units"]])
+        conv = np.prod([p["kernel"], p["kernel"], p["channels"], p["kernels"]])
+        return {"dense": float(dense), "conv": float(conv), "ratio": float(dense / conv)}
+
+
+def _field_by_intervals(layers: list[dict[str, int]]) -> tuple[int, int]:
+    """Receptive field and jump by walking one output unit's input interval back to the
+    input: through a layer, positions [lo, hi] come from [lo·s, hi·s + d(k−1)]."""
+    lo, hi = 0, 0
+    for layer in reversed(layers):
+        lo, hi = (
+            lo * layer["stride"],
+            hi * layer["stride"] + layer.get("dilation", 1) * (layer["kernel"] - 1),
+        )
+    return hi - lo + 1, int(np.prod([layer["stride"] for layer in layers]))
+
+
+@register
+class ReceptiveField(Generator):
+    """Theoretical receptive field (and jump) of a stack of convolutions and pools."""
+
+    name = "receptive-field"
+    title = "Receptive field of a stack"
+
+    def draw(self, rng: random.Random) -> dict[str, Any]:
+        layers = []
+        for _ in range(rng.randint(2, 4)):
+            if rng.random() < 0.3:
+                layers.append({"kind": "pool", "kernel": 2, "stride": 2})
+            else:
+                layers.append(
+                    {
+                        "kind": "conv",
+                        "kernel": rng.choice([1, 3, 3, 5]),
+                        "stride": rng.choice([1, 1, 2]),
+                    }
+                )
+        return {"layers": layers}
+
+    def render(self, p: dict[str, Any]) -> Variant:
+        layers = p["layers"]
+        field, jump = 1, 1
+        lines = []
+        for i, layer in enumerate(layers, start=1):
+            k, s = layer["kernel"], layer["stride"]
+            field += (k - 1) * jump
+            lines.append(
+                f"{i}. {layer['kind']} $k={k}, s={s}$: $r = r + ({k}-1)\\cdot{jump} = "
+                f"{field}$, then $j = {jump}\\cdot{s} = {jump * s}$.\n"
+            )
+            jump *= s
+        prompt = (
+            "A stack of layers (no dilation) is applied in this order:\n\n"
+            + _layers_table(layers, ["kind", "kernel", "stride"])
+            + "\nHow many input pixels along one side does one unit of the last layer see "
+            "(its theoretical receptive field), and how many input pixels apart are two "
+            "neighbouring units of the last layer (its jump)?"
+        )
+        solution = (
+            "Walk up the stack keeping the field $r$ (start 1) and the jump $j$ (start 1): "
+            "a layer adds $(k-1)\\,j$ to $r$, then multiplies $j$ by its stride.\n\n"
+            + "".join(lines)
+            + f"\nReceptive field {field}, jump {jump}. Strides early in the stack make later "
+            "kernels grow the field faster.\n"
+        )
+        answer = {"field": float(field), "jump": float(jump)}
+        fields = [Field("field", "receptive field", "pixels"), Field("jump", "jump", "pixels")]
+        return Variant(prompt, fields, answer, dict.fromkeys(answer, WHOLE), solution, p)
+
+    def solve(self, p: dict[str, Any]) -> dict[str, float]:
+        field, jump = _field_by_intervals(p["layers"])
+        return {"field": float(field), "jump": float(jump)}
+
+
+@register
+class DilatedField(Generator):
+    """A stack of dilated 3×3 convolutions: field and weights, against a plain stack."""
+
+    name = "dilated-field"
+    title = "Dilation: a wider field for the same weights"
+
+    def draw(self, rng: random.Random) -> dict[str, Any]:
+        depth = rng.randint(2, 4)
+        dilations = sorted(rng.choice([1, 2, 3, 4]) for _ in range(depth))
+        if dilations[-1] == 1:
+            dilations[-1] = 2
+        return {"dilations": dilations, "channels": rng.choice([8, 16, 32])}
+
+    def render(self, p: dict[str, Any]) -> Variant:
+        dilations, c = p["dilations"], p["channels"]
+        field = 1
+        for d in dilations:
+            field += 2 * d
+        per_layer = 9 * c * c
+        weights = per_layer * len(dilations)
+        plain_layers = (field - 1) // 2
+        plain = per_layer * plain_layers
+        prompt = (
+            f"{len(dilations)} convolutions of $3 \\times 3$, stride 1, {c} channels in and out, "
+            f"are stacked with dilations {', '.join(str(d) for d in dilations)}. Ignoring biases, "
+            "give the stack's receptive field, its number of weights, and the weights of a stack "
+            "of undilated $3 \\times 3$ convolutions (same channels) with the same field."
+        )
+        steps = " + ".join(f"2\\cdot{d}" for d in dilations)
+        solution = (
+            f"1. Each dilated $3\\times3$ layer adds $d(k-1) = 2d$: field "
+            f"$1 + {steps} = {field}$.\n"
+            f"2. Each layer has $3\\cdot3\\cdot{c}\\cdot{c} = {per_layer}$ weights, whatever its "
+            f"dilation: ${len(dilations)} \\cdot {per_layer} = {weights}$.\n"
+            f"3. Undilated layers add 2 each, so the same field needs $({field}-1)/2 = "
+            f"{plain_layers}$ layers: ${plain_layers} \\cdot {per_layer} = {plain}$ weights.\n"
+        )
+        answer = {"field": float(field), "weights": float(weights), "plain": float(plain)}
+        fields = [
+            Field("field", "receptive field", "pixels"),
+            Field("weights", "weights"),
+            Field("plain", "weights of the plain stack"),
+        ]
+        return Variant(prompt, fields, answer, dict.fromkeys(answer, WHOLE), solution, p)
+
+    def solve(self, p: dict[str, Any]) -> dict[str, float]:
+        layers = [{"kernel": 3, "stride": 1, "dilation": d} for d in p["dilations"]]
+        field, _ = _field_by_intervals(layers)
+        shape = np.array([3, 3, p["channels"], p["channels"]])
+        return {
+            "field": float(field),
+            "weights": float(len(layers) * shape.prod()),
+            "plain": float((field - 1) // 2 * shape.prod()),
+        }
+
+
+@register
+class SeparableParams(Generator):
+    """A plain convolution against a depthwise-separable one."""
+
+    name = "separable-params"
+    title = "Depthwise-separable convolution"
+
+    def draw(self, rng: random.Random) -> dict[str, Any]:
+        return {
+            "c_in": rng.choice([8, 16, 32, 64]),
+            "c_out": rng.choice([16, 32, 64, 128]),
+            "kernel": rng.choice([3, 5]),
+        }
+
+    def render(self, p: dict[str, Any]) -> Variant:
+        ci, co, k = p["c_in"], p["c_out"], p["kernel"]
+        plain = k * k * ci * co
+        depthwise = k * k * ci
+        pointwise = ci * co
+        separable = depthwise + pointwise
+        ratio = plain / separable
+        prompt = (
+            f"A ${k}\\times{k}$ convolution maps {ci} channels to {co}. Ignoring biases, how many "
+            "weights does it have, how many does a depthwise-separable version have (one "
+            f"${k}\\times{k}$ filter per input channel, then a $1\\times1$ convolution to {co} "
+            "channels), and what is the ratio (1 decimal)?"
+        )
+        solution = (
+            f"1. Plain: ${k}\\cdot{k}\\cdot{ci}\\cdot{co} = {plain}$.\n"
+            f"2. Depthwise: ${k}\\cdot{k}\\cdot{ci} = {depthwise}$; pointwise: "
+            f"${ci}\\cdot{co} = {pointwise}$; together {separable}.\n"
+            f"3. Ratio ${plain}/{separable} \\approx {fixed(ratio, 1)}$: close to $k^2 = {k * k}$ "
+            "when the output has many channels.\n"
+        )
+        answer = {"plain": float(plain), "separable": float(separable), "ratio": ratio}
+        fields = [
+            Field("plain", "plain weights"),
+            Field("separable", "separable weights"),
+            Field("ratio", "ratio"),
+        ]
+        tolerance = {"plain": WHOLE, "separable": WHOLE, "ratio": max(0.05, relative(ratio))}
+        return Variant(prompt, fields, answer, tolerance, solution, p)
+
+    def solve(self, p: dict[str, Any]) -> dict[str, float]:
+        k, ci, co = p["kernel"], p["c_in"], p["c_out"]
+        plain = np.prod([co, ci, k, k])
+        separable = np.prod([ci, 1, k, k]) + np.prod([co, ci, 1, 1])
+        return {
+            "plain": float(plain),
+            "separable": float(separable),
+            "ratio": float(plain / separable),
+        }
