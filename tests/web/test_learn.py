@@ -1,0 +1,232 @@
+"""The learner's pages and API in-process: gating, attempts, variants, ownership, roles."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from app.curriculum.generators import generate
+from app.db.progress import Attempt, Mastery
+from tests.web.learn_fixtures import LearnApp, make_learn_app
+
+ROLES = ("learner", "instructor", "admin")
+PAGES = ("/map", "/lessons/composition", "/progress", "/review")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> LearnApp:
+    """The app on the small curriculum with a frozen clock (each test signs up its own users)."""
+    return make_learn_app(tmp_path_factory.mktemp("learn"))
+
+
+def _answer_generated(client, lesson: str = "composition", check: str = "c3") -> dict:
+    shown = client.get(f"/api/lessons/{lesson}/checks/{check}").json()
+    # The expected values come from the generator's own solver path, seeded as issued.
+    answer = generate("relu-forward" if check == "c3" else "softmax", shown["seed"]).answer
+    body = {"variant": shown["variant"], "response": {"values": answer}}
+    return client.post(f"/api/lessons/{lesson}/checks/{check}/attempts", json=body).json()
+
+
+def test_map_anonymous_invites_to_sign_up(site) -> None:
+    page = site.client().get("/map")
+    assert page.status_code == 200
+    assert "/signup?next=/map" in page.text
+    states = dict(re.findall(r'<tr data-concept="([a-z-]+)" data-state="([a-z_]+)"', page.text))
+    assert states == {"composition": "open", "softmax-ce": "locked", "initialization": "locked"}
+
+
+def test_lesson_renders_markdown_without_html(site) -> None:
+    page = site.client().get("/lessons/composition")
+    assert page.status_code == 200
+    assert "&lt;script&gt;alert(&quot;never&quot;)&lt;/script&gt;" in page.text
+    assert 'alert("never")</script>' not in page.text
+    assert '<span class="math inline">f = f_2 \\circ f_1</span>' in page.text
+    assert 'id="lab" data-lab-id="two-moons"' in page.text  # the shared lab frame
+    assert page.text.index('class="lesson-body') < page.text.index('id="lab"')
+    assert page.text.index('id="lab"') < page.text.index('class="lesson-checks"')
+    assert [m for m in re.findall(r'data-check="(\w+)"', page.text)] == ["c1", "c2", "c3", "c4"]
+
+
+def test_locked_lesson_says_why_and_what_to_do(site) -> None:
+    page = site.client("ada@example.org").get("/lessons/softmax")
+    assert page.status_code == 403
+    assert "This lesson is locked" in page.text
+    assert '<a href="/lessons/composition">Composition and depth</a>' in page.text
+    assert "lesson-checks" not in page.text
+    api = site.client("bob@example.org").get("/api/lessons/softmax/checks/s1")
+    assert api.status_code == 403
+    assert "first reach familiar on Composition and depth" in api.json()["detail"]
+
+
+def test_unknown_lesson_and_check_are_404(site) -> None:
+    client = site.client("ada@example.org")
+    assert client.get("/lessons/nope").status_code == 404
+    assert client.get("/api/lessons/composition/checks/zz").status_code == 404
+    post = client.post("/api/lessons/nope/checks/c1/attempts", json={"response": {"choice": 1}})
+    assert post.status_code == 404
+
+
+def test_check_never_shows_its_answer(site) -> None:
+    client = site.client("ada@example.org")
+    choice = client.get("/api/lessons/composition/checks/c1").json()
+    assert "answer" not in choice and "explanation" not in choice
+    assert choice["choices"][1] == "An affine map followed by a nonlinearity"
+    numeric = client.get("/api/lessons/composition/checks/c2").json()
+    assert "answer" not in numeric and numeric["fields"][0]["name"] == "value"
+    generated = client.get("/api/lessons/composition/checks/c3").json()
+    assert "answer" not in generated and isinstance(generated["variant"], int)
+    lab = client.get("/api/lessons/composition/checks/c4").json()
+    assert lab["lab"] == "two-moons" and "require" not in lab
+
+
+def test_attempts_raise_level_and_unlock_next_concepts(site) -> None:
+    client = site.client("ada@example.org")
+    wrong = client.post(
+        "/api/lessons/composition/checks/c1/attempts", json={"response": {"choice": 0}}
+    ).json()
+    assert (wrong["score"], wrong["correct"], wrong["level"]) == (
+        0.0,
+        False,
+        {"composition": "attempted"},
+    )
+    assert "solution_html" in wrong and "phi" in wrong["solution"]
+    client.post("/api/lessons/composition/checks/c1/attempts", json={"response": {"choice": 1}})
+    client.post("/api/lessons/composition/checks/c2/attempts", json={"response": {"value": 3.0}})
+    result = _answer_generated(client)
+    assert result["correct"] and result["level"] == {"composition": "familiar"}  # 3 of 4
+    assert [u["id"] for u in result["unlocked"]] == ["softmax-ce", "initialization"]
+    assert client.get("/lessons/softmax").status_code == 200
+    page = client.get("/map").text
+    assert 'data-concept="softmax-ce" data-state="open"' in page
+    assert 'data-concept="composition" data-state="in_progress"' in page
+
+
+def test_generated_variant_is_answered_once_and_only_by_its_learner(site) -> None:
+    ada = site.client("ada@example.org")
+    bob = site.client("bob@example.org")
+    shown = ada.get("/api/lessons/composition/checks/c3").json()
+    answer = generate("relu-forward", shown["seed"]).answer
+    body = {"variant": shown["variant"], "response": {"values": answer}}
+    stolen = bob.post("/api/lessons/composition/checks/c3/attempts", json=body)
+    assert stolen.status_code == 409
+    assert ada.post("/api/lessons/composition/checks/c3/attempts", json=body).json()["correct"]
+    again = ada.post("/api/lessons/composition/checks/c3/attempts", json=body)
+    assert again.status_code == 409 and "answered already" in again.json()["detail"]
+    unseeded = ada.post(
+        "/api/lessons/composition/checks/c3/attempts", json={"response": {"values": answer}}
+    )
+    assert unseeded.status_code == 422 and "variant" in unseeded.json()["detail"]
+
+
+def test_generated_variants_are_fresh_each_time(site) -> None:
+    client = site.client("ada@example.org")
+    seeds = {client.get("/api/lessons/composition/checks/c3").json()["seed"] for _ in range(5)}
+    assert len(seeds) == 5
+
+
+def test_generated_score_is_the_share_of_fields_right(site) -> None:
+    client = site.client("ada@example.org")
+    shown = client.get("/api/lessons/composition/checks/c3").json()
+    answer = dict(generate("relu-forward", shown["seed"]).answer)
+    answer["p"] = answer["p"] + 0.5  # one of two fields wrong
+    body = {"variant": shown["variant"], "response": {"values": answer}}
+    result = client.post("/api/lessons/composition/checks/c3/attempts", json=body).json()
+    assert math.isclose(result["score"], 0.5) and not result["correct"]
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"response": {"choice": 7}}, "not one of"),
+        ({"response": {"pick": 1}}, "has no 'choice'"),
+        ({"response": {"choice": 1}, "extra": 1}, "extra"),
+        ({"response": "one"}, "valid dictionary"),
+    ],
+)
+def test_malformed_attempt_is_refused_and_not_recorded(site, body, message) -> None:
+    client = site.client("ada@example.org")
+    answer = client.post("/api/lessons/composition/checks/c1/attempts", json=body)
+    assert answer.status_code == 422
+    assert message in str(answer.json()["detail"])
+    with site.app.state.sessionmaker() as db:
+        assert db.query(Attempt).filter_by(user_id=client.user_id).count() == 0
+
+
+def test_attempt_needs_an_account(site) -> None:
+    answer = site.client().post(
+        "/api/lessons/composition/checks/c1/attempts", json={"response": {"choice": 1}}
+    )
+    assert answer.status_code == 401
+
+
+def test_attempt_from_a_foreign_origin_is_refused(site) -> None:
+    client = site.client("ada@example.org")
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        answer = client.post(
+            "/api/lessons/composition/checks/c1/attempts",
+            json={"response": {"choice": 1}},
+            headers=headers,
+        )
+        assert answer.status_code == 403
+    with site.app.state.sessionmaker() as db:
+        assert db.query(Attempt).filter_by(user_id=client.user_id).count() == 0
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_anonymous(site, page) -> None:
+    answer = site.client().get(page, follow_redirects=False)
+    if page in ("/progress", "/review"):
+        assert answer.status_code == 303
+        assert answer.headers["location"] == f"/login?next={page}"
+    else:
+        assert answer.status_code == 200
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_every_role(site, role, page) -> None:
+    assert site.client(f"{role}@example.org", role=role).get(page).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/progress", "/api/review", "/api/attempts/1"])
+def test_api_anonymous_is_401(site, path) -> None:
+    assert site.client().get(path).status_code == 401
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_someone_elses_attempt_is_404_for_every_role(site, role) -> None:
+    ada = site.client("ada@example.org")
+    mine = ada.post(
+        "/api/lessons/composition/checks/c1/attempts", json={"response": {"choice": 1}}
+    ).json()["attempt"]
+    assert ada.get(f"/api/attempts/{mine}").json()["response"] == {"choice": 1}
+    other = site.client(f"{role}-other@example.org", role=role)
+    assert other.get(f"/api/attempts/{mine}").status_code == 404
+    assert other.get("/api/attempts/999999").status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_progress_shows_only_your_own(site, role) -> None:
+    ada = site.client("ada@example.org")
+    ada.post("/api/lessons/composition/checks/c1/attempts", json={"response": {"choice": 1}})
+    other = site.client(f"{role}-2@example.org", role=role)
+    mine = other.get("/api/progress").json()
+    assert mine["user"] == other.user_id and mine["attempts"] == []
+    assert {c["id"]: c["level"] for c in mine["concepts"]}["composition"] == "not_started"
+    page = other.get("/progress").text
+    assert 'data-attempt="' not in page
+    assert ada.get("/api/progress").json()["attempts"][0]["check"] == "c1"
+
+
+def test_attempt_and_mastery_are_committed_before_the_answer(site) -> None:
+    client = site.client("ada@example.org")
+    answer = client.post(
+        "/api/lessons/composition/checks/c2/attempts", json={"response": {"value": 3}}
+    ).json()
+    with site.app.state.sessionmaker() as db:  # a separate connection sees both
+        attempt = db.get(Attempt, answer["attempt"])
+        assert attempt is not None and attempt.score == 1.0 and attempt.user_id == client.user_id
+        row = db.get(Mastery, (client.user_id, "composition"))
+        assert row is not None and row.level == "attempted" and row.score == 0.25
