@@ -10,7 +10,9 @@ from app.curriculum.generators import (  # noqa: F401  (importing registers them
     counting,
     deepnets,
     forward,
+    sequences,
     training,
+    transformers,
 )
 from app.curriculum.generators.base import GENERATORS, Field, Generator, Variant
 

@@ -235,9 +235,9 @@ class ResidualJacobian(Generator):
 
     def draw(self, rng: random.Random) -> dict[str, Any]:
         return {
-            "a": rng.choice([-0.5, -0.4, -0.3, -0.2, -0.1, 0.1, 0.2, 0.3, 0.4, 0.5]),
-            "c": decimal(rng, -0.6, 0.6),
-            "h": decimal(rng, -1.5, 1.5),
+            "a": rng.choice([-0.2, -0.15, -0.1, -0.05, 0.05, 0.1, 0.15, 0.2]),
+            "c": decimal(rng, -0.3, 0.3),
+            "h": decimal(rng, -1.0, 1.0),
             "layers": rng.choice([10, 20, 48]),
         }
 
@@ -261,8 +261,10 @@ class ResidualJacobian(Generator):
             f"1. $F'(h) = 2 \\cdot {paren(a)} \\cdot {paren(h)} + {paren(c)} = {sig(d_plain)}$.\n"
             f"2. The skip adds the identity: $1 + F'(h) = {sig(d_res)}$.\n"
             f"3. Plain: $({sig(d_plain)})^{{{depth}}} \\approx {sig(g_plain)}$.\n"
-            f"4. Residual: $({sig(d_res)})^{{{depth}}} \\approx {sig(g_res)}$. The identity path "
-            "keeps the factor near 1 when $F'$ is small, instead of near 0.\n"
+            f"4. Residual: $({sig(d_res)})^{{{depth}}} \\approx {sig(g_res)}$.\n\n"
+            "Without the skip the product collapses towards 0 whenever $|F'| < 1$. With it, "
+            "each factor is $1 + F'$: the gradient keeps its size while the blocks' own "
+            "derivatives are small, which is why residual branches start out small.\n"
         )
         answer = {"d_plain": d_plain, "d_res": d_res, "g_plain": g_plain, "g_res": g_res}
         fields = [

@@ -49,7 +49,7 @@ class AdamStep(Generator):
                 f"{t}. $g_{t} = {num(g)}$: $m_{t} = {fixed(m, 5)}$, $v_{t} = {fixed(v, 6)}$; "
                 f"$\\hat m_{t} = m_{t}/(1-0.9^{t}) = {fixed(m_hat, 5)}$, "
                 f"$\\hat v_{t} = v_{t}/(1-0.999^{t}) = {fixed(v_hat, 5)}$; the step is "
-                f"${num(lr)} \\cdot {fixed(m_hat, 4)}/\\sqrt{{{fixed(v_hat, 4)}}} "
+                f"${num(lr)} \\cdot {paren(round(m_hat, 4))}/\\sqrt{{{fixed(v_hat, 4)}}} "
                 f"= {fixed(step, 5)}$"
                 f", so $\\theta_{t} = {fixed(theta, 5)}$.\n"
             )
@@ -117,7 +117,8 @@ class MomentumSteps(Generator):
             )
         prompt = (
             f"Minimise $f(\\theta) = \\tfrac{{{num(a)}}}{{2}}\\theta^2$ (gradient "
-            f"${num(a)}\\theta$) from $\\theta_0 = {num(p['theta'])}$ with SGD and momentum, "
+            f"${num(a) if a != 1 else ''}\\theta$) from $\\theta_0 = {num(p['theta'])}$ with "
+            "SGD and momentum, "
             f"learning rate $\\eta = {num(lr)}$ and momentum $\\mu = {num(mu)}$, written as "
             "$v_t = \\mu v_{t-1} + \\nabla f(\\theta_{t-1})$, "
             "$\\theta_t = \\theta_{t-1} - \\eta v_t$, with $v_0 = 0$. "
