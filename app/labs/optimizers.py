@@ -18,7 +18,7 @@ import copy
 import io
 import itertools
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -153,6 +153,7 @@ class OptimizersLab(Lab):
     title = "Optimisers: SGD, momentum, RMSProp, Adam"
     summary = "Race update rules down a loss surface and a real network, schedules included."
     Params = OptimizersParams
+    curves: ClassVar[tuple[str, ...]] = ("loss",)  # its losses are per optimiser, drawn apart
 
     def __init__(self, params: OptimizersParams) -> None:
         super().__init__(params)
