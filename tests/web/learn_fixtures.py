@@ -183,7 +183,10 @@ class LearnApp:
 
 
 def make_learn_app(tmp_path: Path, db_url: str | None = None) -> LearnApp:
-    """The app with the small curriculum, a migrated database and a frozen clock."""
+    """The app with the small curriculum, a migrated database and a frozen clock.
+
+    Sessions last the longest the settings allow, so tests may move the clock by days.
+    """
     settings = Settings(
         data_dir=tmp_path / "data",
         curriculum_dir=write_curriculum(tmp_path / "curriculum"),
@@ -191,6 +194,8 @@ def make_learn_app(tmp_path: Path, db_url: str | None = None) -> LearnApp:
         argon2_memory_kib=1024,
         argon2_time_cost=1,
         workers=1,
+        session_idle_minutes=7 * 24 * 60,
+        session_absolute_hours=90 * 24,
     )
     upgrade(database_url(settings))
     app = create_app(settings)
