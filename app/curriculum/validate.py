@@ -147,7 +147,10 @@ def _lesson(
         if not any(isinstance(c, LabCheck) for c in lesson.checks):
             problems.append(f"{where}: has the {lesson.lab} lab but no lab challenge")
     if len(lesson.checks) < MIN_CHECKS:
-        problems.append(f"{where}: {len(lesson.checks)} checks; at least {MIN_CHECKS} needed")
+        count = len(lesson.checks)
+        problems.append(
+            f"{where}: {count} check{'' if count == 1 else 's'}; at least {MIN_CHECKS} needed"
+        )
     if not any(isinstance(c, GeneratedCheck) for c in lesson.checks):
         problems.append(f"{where}: no generated check")
     seen: set[str] = set()
@@ -184,21 +187,29 @@ def check_generator(generator: Generator, seeds: int) -> list[str]:
         prompts.add(v.prompt)
         names = [f.name for f in v.fields]
         if not names or set(names) != set(v.answer) or set(names) != set(v.tolerance):
-            return [f"generator {name!r}: seed {seed}: fields {names}, answers "
-                    f"{sorted(v.answer)} and tolerances {sorted(v.tolerance)} differ"]
+            return [
+                f"generator {name!r}: seed {seed}: fields {names}, answers "
+                f"{sorted(v.answer)} and tolerances {sorted(v.tolerance)} differ"
+            ]
         if set(solved) != set(names):
-            return [f"generator {name!r}: seed {seed}: the solver answers {sorted(solved)}, "
-                    f"the fields are {names}"]
+            return [
+                f"generator {name!r}: seed {seed}: the solver answers {sorted(solved)}, "
+                f"the fields are {names}"
+            ]
         for key in names:
             ours, theirs = v.answer[key], solved[key]
             if not (math.isfinite(ours) and math.isfinite(theirs)):
-                return [f"generator {name!r}: seed {seed}: {key} is not finite "
-                        f"({ours!r} vs solver {theirs!r})"]
+                return [
+                    f"generator {name!r}: seed {seed}: {key} is not finite "
+                    f"({ours!r} vs solver {theirs!r})"
+                ]
             if not v.tolerance[key] > 0:
                 return [f"generator {name!r}: seed {seed}: tolerance of {key} is not positive"]
             if not _agree(ours, theirs):
-                return [f"generator {name!r}: seed {seed}: {key} = {ours!r} but the solver "
-                        f"gives {theirs!r}"]
+                return [
+                    f"generator {name!r}: seed {seed}: {key} = {ours!r} but the solver "
+                    f"gives {theirs!r}"
+                ]
     if seeds > 1 and len(prompts) < 2:
         return [f"generator {name!r}: the prompt is the same for all {seeds} seeds"]
     return []
