@@ -54,7 +54,7 @@ class Spectra:
 def spectra(jacobians: Sequence[torch.Tensor]) -> Spectra:
     """The singular values of every layer's Jacobian and of every partial product."""
     layers = []
-    square = [j for j in jacobians[1:]]
+    square = list(jacobians[1:])
     if square and all(j.shape == square[0].shape for j in square):
         stacked = torch.linalg.svdvals(torch.stack(square))  # (L - 1, width): one batched call
         layers = [torch.linalg.svdvals(jacobians[0]), *stacked.unbind(0)]

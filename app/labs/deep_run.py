@@ -1,0 +1,168 @@
+"""One configuration of the deep lab: its network, optimiser, training step and measurements.
+
+Config A, config B (compare mode) and every configuration of the sweep are each a Trainee;
+they share the data (a DeepData) and, within a run, the very same minibatches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from app.data import digits, toy2d
+from app.labs.deep_params import N_DIGITS_TRAIN, N_SPIRALS, PROBE_BATCH, TRAIN_EVAL
+from app.nets.deep_mlp import DeepMLP, DeepMLPConfig, count
+from app.probes import jacobian, signal
+
+SPIRAL_NOISE = 0.15
+BINS = 24  # activation histogram bins
+
+
+@dataclass
+class DeepData:
+    """Standardised inputs (each feature: train mean 0, std 1) and labels."""
+
+    x_train: torch.Tensor  # (N_train, n_inputs)
+    y_train: torch.Tensor  # (N_train,)
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    points_test: np.ndarray  # the test set as drawn (2-D points or flattened images)
+
+
+def load(dataset: str, seed: int) -> DeepData:
+    """The spirals (seeded) or the digits (a fixed split), standardised on the training set."""
+    if dataset == "spirals":
+        x, y = toy2d.make("spirals", N_SPIRALS, SPIRAL_NOISE, seed)
+        x_train, y_train, x_test, y_test = toy2d.split(x, y, 0.5)
+    else:
+        x_train, y_train, x_test, y_test = digits.split(N_DIGITS_TRAIN)
+        x_train = x_train.reshape(len(x_train), -1)  # (N, 8, 8) → (N, 64)
+        x_test = x_test.reshape(len(x_test), -1)
+    mean = x_train.mean(axis=0)
+    std = np.where(x_train.std(axis=0) > 1e-3, x_train.std(axis=0), 1.0)
+
+    def scaled(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(((a - mean) / std).astype(np.float32))
+
+    return DeepData(
+        scaled(x_train),
+        torch.from_numpy(y_train.astype(np.int64)),
+        scaled(x_test),
+        torch.from_numpy(y_test.astype(np.int64)),
+        x_test.astype(np.float32),
+    )
+
+
+def make_optimizer(model: DeepMLP, kind: str, lr: float) -> torch.optim.Optimizer:
+    """Adam, SGD, or SGD with momentum 0.9."""
+    if kind == "adam":
+        return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
+    momentum = 0.9 if kind == "momentum" else 0.0
+    return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, fused=True)
+
+
+def _finite(value: float) -> float | None:
+    return value if np.isfinite(value) else None
+
+
+def _array(t: torch.Tensor) -> np.ndarray:
+    return t.detach().to(torch.float32).contiguous().numpy().copy()
+
+
+class Trainee:
+    """A network of ``config``, seeded by ``seed``, and its optimiser."""
+
+    def __init__(self, config: DeepMLPConfig, seed: int, optimizer: str, lr: float) -> None:
+        self.config = config
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.model = DeepMLP(config)
+        self.optimizer = make_optimizer(self.model, optimizer, lr)
+        self.n_params, self.macs = count(config)
+        self.last_loss = float("nan")
+        self.ratios = [0.0] * (config.depth + 1)
+
+    def retune(self, optimizer: str, lr: float, changed: set[str]) -> None:
+        """Apply a live change of optimiser or learning rate."""
+        if "optimizer" in changed:
+            self.optimizer = make_optimizer(self.model, optimizer, lr)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    def step(self, x: torch.Tensor, y: torch.Tensor, record: bool = False) -> None:
+        """One training step on (x, y); ``record``: keep each weight's update ratio."""
+        self.model.train()
+        before = [w.detach().clone() for w in self._weights()] if record else []
+        loss = F.cross_entropy(self.model(x), y)
+        self.optimizer.zero_grad(set_to_none=False)
+        loss.backward()
+        self.optimizer.step()
+        self.last_loss = float(loss.detach())
+        if record:
+            self.ratios = signal.update_ratios(before, self._weights())
+
+    def _weights(self) -> list[torch.Tensor]:
+        return [linear.weight for linear in self.model.linears()]
+
+    @torch.no_grad()
+    def evaluate(self, data: DeepData) -> dict[str, float | None]:
+        """Loss and accuracy on the first TRAIN_EVAL training examples and on the test set."""
+        model = self.model.eval()
+        k = min(TRAIN_EVAL, len(data.x_train))
+        test = model(data.x_test)
+        train = model(data.x_train[:k])
+        return {
+            "loss": _finite(float(F.cross_entropy(train, data.y_train[:k]))),
+            "train_acc": float((train.argmax(1) == data.y_train[:k]).float().mean()),
+            "test_loss": _finite(float(F.cross_entropy(test, data.y_test))),
+            "test_acc": float((test.argmax(1) == data.y_test).float().mean()),
+        }
+
+    def measure(self, data: DeepData, with_jacobian: bool) -> tuple[dict[str, Any], dict]:
+        """Metrics and arrays of the signal probes (and the Jacobians when asked)."""
+        model = self.model
+        x, y = data.x_train[:PROBE_BATCH], data.y_train[:PROBE_BATCH]
+        with signal.batch_statistics(model):
+            s = signal.measure(model.blocks, model.head, model.linears(), x, y, BINS)
+        std, grads = s.act_std, s.weight_grad_norm
+        metrics = {
+            "act_std_first": _finite(float(std[0])),
+            "act_std_last": _finite(float(std[-1])),
+            "act_std_ratio": _finite(float(std[-1] / std[0])) if std[0] > 0 else None,
+            "grad_norm_first": _finite(float(grads[0])),
+            "grad_norm_last": _finite(float(grads[-2])),
+            "grad_ratio": _finite(float(grads[0] / grads[-2])) if grads[-2] > 0 else None,
+        }
+        weights = [float(torch.linalg.vector_norm(w.detach())) for w in self._weights()]
+        arrays = {
+            "act_mean": _array(s.act_mean),
+            "act_std": _array(s.act_std),
+            "act_hist": _array(s.act_hist),
+            "act_range": _array(s.act_range),
+            "act_grad_norm": _array(s.act_grad_norm),
+            "grad_norm": _array(s.weight_grad_norm),
+            "weight_norm": np.array(weights, dtype=np.float32),
+            "update_ratio": np.array(self.ratios, dtype=np.float32),
+        }
+        if with_jacobian:
+            arrays.update(self.spectra(data))
+        return metrics, arrays
+
+    def spectra(self, data: DeepData) -> dict[str, np.ndarray]:
+        """Singular values of every layer's Jacobian and of their running product, at the
+        first training example, BatchNorm using its running statistics (eval mode)."""
+        model = self.model.eval()
+        found = jacobian.spectra(jacobian.layer_jacobians(model.blocks, data.x_train[0]))
+        width = self.config.width
+        layers = np.full((self.config.depth, width), np.nan, dtype=np.float32)  # (L, width)
+        for index, values in enumerate(found.layers):
+            layers[index, : len(values)] = _array(values)
+        return {
+            "jacobian/layers": layers,
+            "jacobian/chain": _array(torch.stack(found.chain)),  # (L, min(width, n_in))
+            "jacobian/product": _array(found.product),
+        }
