@@ -116,9 +116,9 @@ def holds(condition: Any, value: Any) -> bool:
     return True
 
 
-def _found(name: str, value: Any, condition: Any) -> str:
+def _found(name: str, value: Any, condition: Any, absent: str = "is not measured yet") -> str:
     if value is MISSING or value is None:
-        return f"{name} is not measured yet"
+        return f"{name} {absent}"
     lengths = isinstance(condition, dict) and ("len_min" in condition or "len_max" in condition)
     if lengths and isinstance(value, list | tuple | str):
         return f"{name} has {len(value)} entries"
@@ -135,7 +135,10 @@ def unmet(require: Requirement, run_state: dict[str, Any]) -> list[str]:
     for name, condition in require.params.items():
         value = lookup(params, name)
         if not holds(condition, value):
-            found.append(f"{_found(name, value, condition)}; needs {describe(condition)}")
+            found.append(
+                f"{_found(name, value, condition, 'is not set in this run')}; "
+                f"needs {describe(condition)}"
+            )
     metrics = run_state.get("metrics") or {}
     for name, condition in require.metrics.items():
         value = metrics.get(name, MISSING)

@@ -114,6 +114,12 @@ def test_unmet_missing_metric_fails() -> None:
     ]
 
 
+def test_unmet_missing_param_fails() -> None:
+    assert unmet(REQUIRE, run(params={"dataset": "moons", "noise": 0.3})) == [
+        "hidden is not set in this run; needs at most 2 entries"
+    ]
+
+
 def test_unmet_other_lab_fails() -> None:
     assert unmet(REQUIRE, run(lab="cnn")) == [
         "this run is of the 'cnn' lab; the challenge needs 'two-moons'"
