@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -20,6 +20,8 @@ from app.db.models import AuthSession, User
 COOKIE_NAME = "layerwise_session"
 # last_seen_at is written at most this often, so reading pages is not a write per request.
 TOUCH_EVERY = timedelta(seconds=60)
+# Ended sessions are kept this long (for the audit trail of recent logins), then deleted.
+KEEP_ENDED = timedelta(days=1)
 
 
 def hash_token(token: str) -> str:
@@ -36,8 +38,17 @@ def create_session(
     address: str | None = None,
     user_agent: str | None = None,
 ) -> str:
-    """A new session for ``user`` (flushed, not committed); returns the cookie's token."""
+    """A new session for ``user`` (flushed, not committed); returns the cookie's token.
+
+    Sessions that ended more than a day ago are deleted on the way, so the table stays small.
+    """
     now = now or utcnow()
+    cutoff = now - KEEP_ENDED
+    db.execute(
+        delete(AuthSession).where(
+            or_(AuthSession.expires_at < cutoff, AuthSession.revoked_at < cutoff)
+        )
+    )
     token = secrets.token_urlsafe(32)
     db.add(
         AuthSession(

@@ -89,3 +89,17 @@ def test_resolve_session_refuses_disabled_users_and_junk(db_session: Session) ->
     user.disabled = True
     db_session.commit()
     assert resolve_session(db_session, token, SETTINGS, now=T0) is None
+
+
+def test_create_session_deletes_sessions_ended_a_day_ago(db_session: Session) -> None:
+    user = _user(db_session)
+    old = create_session(db_session, user, SETTINGS, now=T0)
+    revoked = create_session(db_session, user, SETTINGS, now=T0 + timedelta(hours=1))
+    revoke_session(db_session, revoked, now=T0 + timedelta(hours=1))
+    db_session.commit()
+    # the first expired at T0+2h, the second was revoked at T0+1h: at T0+27h both are gone
+    create_session(db_session, user, SETTINGS, now=T0 + timedelta(hours=27))
+    db_session.commit()
+    hashes = set(db_session.scalars(select(AuthSession.token_hash)))
+    assert hash_token(old) not in hashes and hash_token(revoked) not in hashes
+    assert len(hashes) == 1
