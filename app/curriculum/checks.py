@@ -55,11 +55,11 @@ def present(check: AnyCheck, seed: int | None = None) -> dict[str, Any]:
             prompt=check.prompt, fields=[{"name": "value", "label": "", "unit": check.unit}]
         )
     elif isinstance(check, GeneratedCheck):
-        # the seed stays on the server: with it anyone could rerun the generator for answers
         v = variant(check, seed)
         shown.update(
             prompt=v.prompt,
             fields=[{"name": f.name, "label": f.label, "unit": f.unit} for f in v.fields],
+            seed=seed,
         )
     else:
         shown.update(
