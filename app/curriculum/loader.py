@@ -151,7 +151,7 @@ def load_curriculum(root: Path | None = None) -> Curriculum:
     concepts_file = root / "concepts.yaml"
     if not concepts_file.is_file():
         raise CurriculumError([f"{concepts_file}: missing"])
-    data = _yaml(concepts_file.read_text(encoding="utf-8"), "concepts.yaml")
+    data = _yaml(concepts_file.read_text(encoding="utf-8-sig"), "concepts.yaml")
     problems: list[str] = []
     try:
         concepts = ConceptsFile.model_validate(data).concepts
@@ -169,7 +169,7 @@ def load_curriculum(root: Path | None = None) -> Curriculum:
     for path in sorted(lesson_dir.glob("*.md")) if lesson_dir.is_dir() else []:
         where = f"lessons/{path.name}"
         try:
-            lesson = parse_lesson(path.read_text(encoding="utf-8"), where)
+            lesson = parse_lesson(path.read_text(encoding="utf-8-sig"), where)
         except CurriculumError as exc:
             problems.extend(exc.problems)
             continue

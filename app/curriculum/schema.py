@@ -39,6 +39,9 @@ def _check_condition(value: Any) -> Any:
             raise ValueError(f"{key} must be a whole number ≥ 0, not {value[key]!r}")
     if "in" in value and (not isinstance(value["in"], list) or not value["in"]):
         raise ValueError("in must be a non-empty list")
+    for low, high in (("min", "max"), ("len_min", "len_max")):
+        if low in value and high in value and value[low] > value[high]:
+            raise ValueError(f"{low} {value[low]} is above {high} {value[high]}: nothing meets it")
     return value
 
 

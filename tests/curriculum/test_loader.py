@@ -119,6 +119,18 @@ def test_default_root_is_the_repository_curriculum() -> None:
         ),
         (
             "lessons/composition.md",
+            "step: {max: 5000}",
+            "step: {min: 5000, max: 100}",
+            "step: Value error, min 5000 is above max 100: nothing meets it",
+        ),
+        (
+            "lessons/composition.md",
+            "hidden: {len_max: 2}",
+            "hidden: {len_min: 3, len_max: 2}",
+            "hidden: len_min 3 is above len_max 2",
+        ),
+        (
+            "lessons/composition.md",
             "id: composition",
             "id: layers",
             "lessons/composition.md: id 'layers' differs from the file name 'composition'",
@@ -150,6 +162,14 @@ def test_load_broken_file_names_file_and_field(
     with pytest.raises(CurriculumError) as caught:
         load_curriculum(root)
     assert any(expected in problem for problem in caught.value.problems), caught.value.problems
+
+
+def test_load_windows_line_endings_and_byte_order_mark(good_copy: Path) -> None:
+    path = good_copy / "lessons" / "composition.md"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    lesson = load_curriculum(good_copy).lessons["composition"]
+    assert [c.id for c in lesson.checks] == ["order", "count", "forward", "moons"]
+    assert lesson.title == "Stacking layers"
 
 
 def test_load_missing_concepts_file(tmp_path: Path) -> None:
