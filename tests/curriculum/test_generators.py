@@ -159,6 +159,14 @@ def test_counts_by_hand() -> None:
     assert (got["plain"], got["separable"]) == (18_432, 2_336)
 
 
+def test_spectrogram_by_hand() -> None:
+    got = answers(
+        "spectrogram-params",
+        {"seconds": 1, "rate": 16000, "window": 400, "hop": 160, "channels": 32},
+    )
+    assert got == {"frames": 98, "bins": 201, "dense": 98 * 201 * 32, "conv": 288}
+
+
 def test_init_and_variance_by_hand() -> None:
     got = answers("init-variance", {"fan_in": 100, "fan_out": 300})
     assert got["xavier"] == pytest.approx(0.005)

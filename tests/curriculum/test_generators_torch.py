@@ -168,6 +168,15 @@ def test_conv_counts_match_torch(seed: int) -> None:
     assert answer["params"] == sum(w.numel() for w in mlp.parameters())
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_spectrogram_shape_matches_torch_stft(seed: int) -> None:
+    p, answer = variant("spectrogram-params", seed)
+    clip = torch.zeros(round(p["seconds"] * p["rate"]))
+    window = torch.hann_window(p["window"])
+    spec = torch.stft(clip, p["window"], p["hop"], window=window, center=False, return_complex=True)
+    assert spec.shape == (answer["bins"], answer["frames"])
+
+
 def field_by_autograd(layers: list[nn.Module], size: int = 96) -> int:
     """Width of the input region that reaches the last layer's centre unit (all-positive
     weights, so nothing cancels)."""

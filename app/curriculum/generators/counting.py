@@ -349,3 +349,74 @@ class SeparableParams(Generator):
             "separable": float(separable),
             "ratio": float(plain / separable),
         }
+
+
+@register
+class SpectrogramParams(Generator):
+    """The card's audio practice problem with numbers: a spectrogram's shape, and a dense layer
+    against a small convolution on it."""
+
+    name = "spectrogram-params"
+    title = "Audio as a picture: spectrogram and convolution"
+
+    def draw(self, rng: random.Random) -> dict[str, Any]:
+        window = rng.choice([256, 400, 512])
+        return {
+            "seconds": rng.choice([0.5, 1, 2]),
+            "rate": rng.choice([8000, 16000]),
+            "window": window,
+            "hop": rng.choice([h for h in (128, 160, 256) if h <= window]),
+            "channels": rng.choice([16, 32, 64]),
+        }
+
+    def render(self, p: dict[str, Any]) -> Variant:
+        seconds, rate, window, hop, c = (
+            p[k] for k in ("seconds", "rate", "window", "hop", "channels")
+        )
+        samples = int(seconds * rate)
+        frames = (samples - window) // hop + 1
+        bins = window // 2 + 1
+        dense = frames * bins * c
+        conv = 3 * 3 * c
+        prompt = (
+            f"A clip of {seconds} s sampled at {rate} Hz becomes a spectrogram: windows of "
+            f"{window} samples, moved {hop} samples at a time (no padding), each giving "
+            f"$\\text{{window}}/2 + 1$ frequency bins. Give the number of time frames and of "
+            f"bins; then, ignoring biases, the weights of a dense layer from the whole "
+            f"spectrogram to {c} units and of a $3\\times3$ convolution with {c} output channels."
+        )
+        solution = (
+            f"1. Samples: ${seconds} \\cdot {rate} = {samples}$. Frames: "
+            f"$\\lfloor({samples} - {window})/{hop}\\rfloor + 1 = {frames}$.\n"
+            f"2. Bins: ${window}/2 + 1 = {bins}$. The spectrogram is a ${frames} \\times {bins}$ "
+            "picture of time against frequency.\n"
+            f"3. Dense: ${frames} \\cdot {bins} \\cdot {c} = {dense}$ weights, one per pixel and "
+            "unit, and none of them shared.\n"
+            f"4. Convolution: $3 \\cdot 3 \\cdot {c} = {conv}$ weights, the same small detector "
+            "slid along time and frequency: an onset or a harmonic looks alike wherever it "
+            "occurs, which is the bias a CNN brings to audio.\n"
+        )
+        answer = {
+            "frames": float(frames),
+            "bins": float(bins),
+            "dense": float(dense),
+            "conv": float(conv),
+        }
+        fields = [
+            Field("frames", "time frames"),
+            Field("bins", "frequency bins"),
+            Field("dense", "dense weights"),
+            Field("conv", "convolution weights"),
+        ]
+        return Variant(prompt, fields, answer, dict.fromkeys(answer, WHOLE), solution, p)
+
+    def solve(self, p: dict[str, Any]) -> dict[str, float]:
+        samples = round(p["seconds"] * p["rate"])
+        frames = len(range(0, samples - p["window"] + 1, p["hop"]))  # where a window starts
+        bins = len(np.fft.rfftfreq(p["window"]))
+        return {
+            "frames": float(frames),
+            "bins": float(bins),
+            "dense": float(np.prod([frames, bins, p["channels"]])),
+            "conv": float(np.prod([3, 3, 1, p["channels"]])),
+        }
