@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +17,7 @@ from app.config import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+MIGRATE_LOCK = 0x4C57_0001  # PostgreSQL advisory lock key held while migrating
 
 
 def database_url(settings: Settings) -> str:
@@ -75,12 +76,19 @@ def alembic_config(connection: Any = None) -> Any:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Apply the migrations to ``url`` up to ``revision`` (default: the newest)."""
+    """Apply the migrations to ``url`` up to ``revision`` (default: the newest).
+
+    On PostgreSQL an advisory lock makes replicas that start together migrate one at a time.
+    """
     from alembic import command
 
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK}
+                )
             command.upgrade(alembic_config(connection), revision)
     finally:
         engine.dispose()

@@ -53,6 +53,8 @@ def login_redirect(request: Request) -> HTTPException:
     """401 for the JSON API and websockets' HTTP side; a redirect to /login?next= for pages."""
     if request.url.path.startswith("/api/"):
         return HTTPException(401, "log in first", headers={"WWW-Authenticate": "Session"})
+    if request.method not in ("GET", "HEAD"):  # a form post cannot be replayed after login
+        return HTTPException(303, "log in first", headers={"Location": "/login"})
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return HTTPException(303, "log in first", headers={"Location": f"/login?next={quote(target)}"})
 

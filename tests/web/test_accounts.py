@@ -70,7 +70,7 @@ def test_signup_refuses_a_taken_email_in_any_case(site: Site) -> None:
     [
         ({"email": "not-an-email"}, "Enter an email address"),
         ({"display_name": "   "}, "Enter the name others should see"),
-        ({"password": "short", "password_confirm": "short"}, "password needs at least 10 characters"),
+        ({"password": "short", "password_confirm": "short"}, "needs at least 10 characters"),
         ({"password_confirm": "something else"}, "The two passwords differ"),
     ],
 )
@@ -287,3 +287,9 @@ def test_account_actions_are_audited(site: Site) -> None:
     with site.app.state.sessionmaker() as db:
         actions = db.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
     assert actions == ["user.create", "user.signup", "user.login", "user.logout"]
+
+
+def test_anonymous_form_post_goes_to_plain_login(site: Site) -> None:
+    form = {"display_name": "Nobody"}
+    response = site.client.post("/account/name", data=form, headers=SAME_ORIGIN)
+    assert response.status_code == 303 and response.headers["location"] == "/login"
