@@ -189,6 +189,9 @@ class AttentionLab(Lab):
             "batch_loss": None if self.step_count == 0 else self.last_loss,
             "epoch": self.batches.samples_seen / N_TRAIN,
             "example_right": bool((arrays["predicted"] == arrays["target"]).all()),
+            "head_layer": p.head_layer,  # the head that head/* shows
+            "head": p.head,
+            "position": p.position,  # the answer slot of softmax/*
         }
         return Output(self.step_count, metrics, arrays)
 
