@@ -6,8 +6,8 @@ one answer per sequence, read after the last step.
 - ``adding``: two channels, a value in U(0, 1) and a marker; exactly two steps are marked, one
   in each half; the answer is the sum of the two marked values (regression, y float32 (N,))
   (Hochreiter & Schmidhuber 1997, experiment 4).
-- ``copy``: recall at a distance: one-hot symbols of an alphabet of 8; the answer is the
-  symbol shown at the first step, after T − 1 distracting symbols (y int64 class).
+- ``copy``: recall at a distance: a one-hot symbol of an alphabet of 8 at the first step,
+  then T − 1 blanks (a ninth channel); the answer is that first symbol (y int64 class).
 - ``parity``: one-hot bits; the answer is 1 when the sequence holds an odd number of ones.
 - ``brackets``: one-hot "(", ")" and a blank; every sequence has as many "(" as ")" (a blank
   first when T is odd), half of them balanced (no prefix closes more than it opens): the answer
@@ -41,7 +41,9 @@ class TaskInfo:
 
 INFO: dict[str, TaskInfo] = {
     "adding": TaskInfo(2, 1, True, ("value", "marker")),
-    "copy": TaskInfo(SYMBOLS, SYMBOLS, False, tuple(f"symbol {k}" for k in range(SYMBOLS))),
+    "copy": TaskInfo(
+        SYMBOLS + 1, SYMBOLS, False, (*(f"symbol {k}" for k in range(SYMBOLS)), "blank")
+    ),
     "parity": TaskInfo(2, 2, False, ("0", "1")),
     "brackets": TaskInfo(3, 2, False, ("(", ")", "blank")),
 }
@@ -66,9 +68,10 @@ def adding(rng: np.random.Generator, n: int, steps: int) -> tuple[np.ndarray, np
 
 
 def copy(rng: np.random.Generator, n: int, steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """Random symbols (N, T, 8); the first symbol (N,)."""
-    tokens = rng.integers(0, SYMBOLS, (n, steps))
-    return _one_hot(tokens, SYMBOLS), tokens[:, 0].astype(np.int64)
+    """A symbol, then blanks (N, T, 9); the symbol (N,)."""
+    tokens = np.full((n, steps), SYMBOLS)  # the blank
+    tokens[:, 0] = rng.integers(0, SYMBOLS, n)
+    return _one_hot(tokens, SYMBOLS + 1), tokens[:, 0].astype(np.int64)
 
 
 def parity(rng: np.random.Generator, n: int, steps: int) -> tuple[np.ndarray, np.ndarray]:

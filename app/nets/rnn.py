@@ -142,6 +142,13 @@ class RecurrentNet(nn.Module):
         for k in range(config.layers):
             weight = getattr(self.rnn, f"weight_hh_l{k}")
             init_recurrent(weight, config.cell, config.init, config.init_scale)
+            if config.cell == "lstm":
+                # the forget gate starts open: its bias (b_ih + b_hh) is 1, not about 0
+                # (Gers, Schmidhuber & Cummins 2000; Jozefowicz, Zaremba & Sutskever 2015)
+                with torch.no_grad():
+                    h = config.hidden
+                    getattr(self.rnn, f"bias_ih_l{k}")[h : 2 * h] = 1.0
+                    getattr(self.rnn, f"bias_hh_l{k}")[h : 2 * h] = 0.0
 
     def forward(self, x: torch.Tensor, tbptt: int = 0) -> torch.Tensor:
         """Logits (or the regression output) of the last time step; with 0 < ``tbptt`` < T

@@ -18,10 +18,11 @@ def test_adding_answer_is_the_sum_of_the_two_marked_values() -> None:
         assert target == pytest.approx(row[marked[0], 0] + row[marked[1], 0])
 
 
-def test_copy_answer_is_the_first_symbol() -> None:
+def test_copy_answer_is_the_first_symbol_then_blanks() -> None:
     x, y = sequences.make("copy", 40, 7, 1)
-    assert x.shape == (40, 7, 8) and (x.sum(axis=2) == 1).all()
+    assert x.shape == (40, 7, 9) and (x.sum(axis=2) == 1).all()
     assert [int(np.flatnonzero(row[0])[0]) for row in x] == y.tolist()
+    assert (x[:, 1:, 8] == 1).all() and (y < 8).all() and len(set(y.tolist())) > 4
 
 
 def test_parity_answer_counts_the_ones() -> None:

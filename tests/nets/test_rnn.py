@@ -52,3 +52,10 @@ def test_inits_shape_each_gate_block(cell: str) -> None:
         torch.testing.assert_close(block @ block.T, 4.0 * eye, atol=1e-5, rtol=1e-5)
     default = _net(cell, init="default", init_scale=3.0, layers=1).rnn.weight_hh_l0.detach()
     assert default.abs().max() <= 1 / 5**0.5  # PyTorch's U(−1/√H, 1/√H), scale ignored
+
+
+def test_lstm_forget_gate_starts_open() -> None:
+    net = _net("lstm")
+    for k in range(2):
+        ih, hh = getattr(net.rnn, f"bias_ih_l{k}"), getattr(net.rnn, f"bias_hh_l{k}")
+        assert ((ih + hh)[5:10] == 1.0).all()  # rows H…2H: the forget gate
