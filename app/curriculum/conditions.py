@@ -8,6 +8,7 @@ condition. Param names may be dotted paths into nested params (``b.depth``, ``la
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -56,6 +57,38 @@ def lookup(values: dict[str, Any], path: str) -> Any:
         else:
             return MISSING
     return current
+
+
+def assign(values: dict[str, Any], path: str, value: Any) -> dict[str, Any] | None:
+    """A copy of ``values`` with ``path`` (dotted, as in ``lookup``) set to ``value``; nested
+    dicts are made as needed, but a list index must already exist (None when it does not)."""
+    result = copy.deepcopy(values)
+    parts = path.split(".")
+    if path in values or len(parts) == 1:
+        result[path] = value
+        return result
+    node: Any = result
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                return None
+            if last:
+                node[int(part)] = value
+            else:
+                node = node[int(part)]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            else:
+                if part not in node:
+                    if any(p.isdigit() for p in parts[depth + 1 :]):
+                        return None
+                    node[part] = {}
+                node = node[part]
+        else:
+            return None
+    return result
 
 
 def _number(value: Any) -> float | None:

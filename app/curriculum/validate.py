@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.curriculum.conditions import assign
 from app.curriculum.generators import GENERATORS, Generator
 from app.curriculum.loader import Curriculum, CurriculumError, load_curriculum
 from app.curriculum.schema import ChoiceCheck, GeneratedCheck, LabCheck, Lesson
@@ -52,12 +53,14 @@ def cycles(needs: dict[str, list[str]]) -> list[list[str]]:
     return found
 
 
-def _nest(path: str, value: Any) -> dict[str, Any]:
-    """``b.depth`` = 3 → {"b": {"depth": 3}}: a dotted param as a partial params object."""
-    head, _, rest = path.partition(".")
-    if not rest or rest.split(".")[0].isdigit():
-        return {head: value}
-    return {head: _nest(rest, value)}
+def challenge_config(lesson: Lesson, check: LabCheck) -> dict[str, Any]:
+    """The params a challenge's run starts from: the lesson's preset (same lab), the check's
+    preset, and every param the requirement fixes to one value."""
+    config = {**(lesson.preset if lesson.lab == check.require.lab else {}), **check.preset}
+    for name, condition in check.require.params.items():
+        if not isinstance(condition, dict):
+            config = assign(config, name, condition) or config
+    return config
 
 
 def _params_problem(lab_params: LabParams, params: dict[str, Any]) -> str | None:
@@ -99,9 +102,16 @@ def _lab_check(
         if problem:
             problems.append(f"{where}: check {check.id!r}: preset rejected by {lab}: {problem}")
     presets = [check.preset, lesson.preset if lesson.lab == lab else {}]
+    # each admitted value is tried within the run's starting params, as a learner would set it
+    context = {**presets[1], **check.preset}
+    if _params_problem(validate_lab, context):
+        return problems  # the preset's own problem is reported already
     for name, condition in check.require.params.items():
         for value in _candidates(name, condition, presets):
-            problem = _params_problem(validate_lab, _nest(name, value))
+            params = assign(context, name, value)
+            if params is None:
+                continue  # an index into a list the presets do not set: nothing to try
+            problem = _params_problem(validate_lab, params)
             if problem:
                 problems.append(
                     f"{where}: check {check.id!r}: require.params.{name} = {value!r} "

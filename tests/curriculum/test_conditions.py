@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from app.curriculum.conditions import MISSING, describe, holds, lookup, requirement_text, unmet
+from app.curriculum.conditions import (
+    MISSING,
+    assign,
+    describe,
+    holds,
+    lookup,
+    requirement_text,
+    unmet,
+)
 from app.curriculum.schema import Requirement
 
 
@@ -52,6 +60,19 @@ def test_lookup_follows_dotted_paths() -> None:
     assert lookup(params, "hidden.1") == 4
     assert lookup(params, "layers.3.kernel") is MISSING
     assert lookup(params, "nothing") is MISSING
+
+
+def test_assign_sets_dotted_paths_on_a_copy() -> None:
+    params = {"layers": [{"kernel": 3}, {"kernel": 5}], "depth": 4}
+    assert assign(params, "layers.1.kernel", 7) == {
+        "layers": [{"kernel": 3}, {"kernel": 7}],
+        "depth": 4,
+    }
+    assert params["layers"][1]["kernel"] == 5  # the original is untouched
+    assert assign(params, "b.residual", False) == {**params, "b": {"residual": False}}
+    assert assign(params, "depth", 8) == {**params, "depth": 8}
+    assert assign(params, "layers.2.kernel", 3) is None  # no such layer to change
+    assert assign({}, "layers.0.kernel", 3) is None
 
 
 def test_describe() -> None:

@@ -11,7 +11,14 @@ import pytest
 
 from app.curriculum.generators import GENERATORS, Field, Generator, Variant
 from app.curriculum.loader import load_curriculum
-from app.curriculum.validate import check_curriculum, check_generator, cycles, validate
+from app.curriculum.schema import LabCheck
+from app.curriculum.validate import (
+    challenge_config,
+    check_curriculum,
+    check_generator,
+    cycles,
+    validate,
+)
 from app.labs.cnn import CnnLab
 from app.labs.two_moons import TwoMoons
 from tests.curriculum.conftest import GOOD
@@ -215,6 +222,36 @@ LESSON = "lessons/composition.md"
 def test_validate_reports(edit: Edit, relative: str, old: str, new: str, expected: str) -> None:
     found = problems_of(edit(relative, old, new), METRICS)
     assert any(expected in problem for problem in found), found
+
+
+CNN = "lessons/cnn-architecture.md"
+CNN_REQUIRE = "  params: {batchnorm: true}"
+CNN_LAYERS = (
+    "preset: {batchnorm: true}\n"
+    "require:\n  lab: cnn\n  params: {batchnorm: true, layers.1.kernel: KERNEL}"
+)
+
+
+def test_validate_dotted_param_tried_within_the_preset(edit: Edit) -> None:
+    layers = "preset: {image_size: 8, layers: [{kind: conv}, {kind: conv}]}"
+    root = edit(CNN, "preset: {batchnorm: true}\n---", layers + "\n---")
+    edit(CNN, "require:\n  lab: cnn\n" + CNN_REQUIRE, CNN_LAYERS.replace("KERNEL", "3"))
+    assert problems_of(root) == []
+    edit(CNN, "layers.1.kernel: 3", "layers.1.kernel: {min: 9}")
+    found = problems_of(root)
+    assert any("require.params.layers.1.kernel = 9 rejected by cnn" in p for p in found), found
+
+
+def test_challenge_config_joins_presets_and_fixed_params() -> None:
+    lesson = load_curriculum(GOOD).lessons["composition"]
+    check = lesson.checks[3]
+    assert isinstance(check, LabCheck)
+    assert challenge_config(lesson, check) == {
+        "dataset": "moons",
+        "noise": 0.2,
+        "hidden": [4, 4],
+        "activation": "relu",
+    }
 
 
 def test_validate_three_concept_cycle_named(edit: Edit) -> None:
