@@ -40,6 +40,25 @@ class AttentionLab(Lab):
     title = "Attention: a tiny transformer"
     summary = "Watch heads learn where to look: reverse, sort, copy, or match brackets."
     Params = AttentionParams
+    # Every frame carries these metrics (lesson challenges may name any of them).
+    metrics: ClassVar[tuple[str, ...]] = (
+        "loss",
+        "train_acc",
+        "test_loss",
+        "test_acc",
+        "test_seq_acc",
+        "naive_softmax_ok",
+        "lse_softmax_ok",
+        "max_logit",
+        "naive_loss",
+        "lse_loss",
+        "batch_loss",
+        "epoch",
+        "example_right",
+        "head_layer",
+        "head",
+        "position",
+    )
     live_params: ClassVar[frozenset[str]] = frozenset(
         {
             "example",

@@ -83,6 +83,7 @@ def test_attention_rows_sum_to_one_and_match_a_recomputation(params: dict) -> No
     share = expected["mixed"][layer][head] @ w_o[:, head * dh : (head + 1) * dh].T
     np.testing.assert_allclose(frame.arrays["head/output"], share, rtol=1e-4, atol=1e-4)
     assert set(frame.metrics) >= METRICS
+    assert set(frame.metrics) == set(AttentionLab.metrics)
 
 
 def test_positional_encoding_and_its_similarity_by_hand() -> None:
