@@ -47,7 +47,8 @@ title: Composition and depth
 concepts: [composition]
 minutes: 15
 lab: two-moons
-preset: {dataset: moons, noise: 0.2, hidden: [4, 4], activation: relu}
+preset: {dataset: moons, noise: 0.2, hidden: [8, 8], activation: tanh, learning_rate: 0.03,
+  steps_per_frame: 20}
 ---
 A network is a chain $f = f_2 \\circ f_1$ of layers.
 

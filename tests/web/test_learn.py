@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -180,8 +182,27 @@ def test_pages_anonymous(site, page) -> None:
     if page in ("/progress", "/review"):
         assert answer.status_code == 303
         assert answer.headers["location"] == f"/login?next={page}"
+    elif page == "/lessons/composition":  # the lab preset goes into the address first
+        assert answer.status_code == 303
+        assert answer.headers["location"].startswith("/lessons/composition?params=")
+        assert site.client().get(answer.headers["location"]).status_code == 200
     else:
         assert answer.status_code == 200
+
+
+def test_lesson_preset_redirect_holds_only_what_differs_from_the_lab_defaults(site) -> None:
+    answer = site.client().get("/lessons/composition", follow_redirects=False)
+    query = parse_qs(urlsplit(answer.headers["location"]).query)
+    preset = json.loads(query["params"][0])
+    # moons and noise 0.2 are the lab's defaults; the rest of the preset differs from them.
+    assert preset == {
+        "activation": "tanh",
+        "hidden": [8, 8],
+        "learning_rate": 0.03,
+        "steps_per_frame": 20,
+    }
+    shared = site.client().get("/lessons/composition?params={}", follow_redirects=False)
+    assert shared.status_code == 200  # an address that carries params is served as it is
 
 
 @pytest.mark.parametrize("role", ROLES)
