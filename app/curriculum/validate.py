@@ -104,9 +104,9 @@ def _lab_check(
     presets = [check.preset, lesson.preset if lesson.lab == lab else {}]
     # each admitted value is tried within the run's starting params, as a learner would set it
     context = {**presets[1], **check.preset}
-    if _params_problem(validate_lab, context):
-        return problems  # the preset's own problem is reported already
-    for name, condition in check.require.params.items():
+    # a refused preset is reported on its own; the values are then not tried against it
+    params_to_try = {} if _params_problem(validate_lab, context) else check.require.params
+    for name, condition in params_to_try.items():
         for value in _candidates(name, condition, presets):
             params = assign(context, name, value)
             if params is None:
