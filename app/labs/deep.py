@@ -25,6 +25,22 @@ from app.labs.deep_sweep import COLUMNS, SWEEP_STEPS, Sweep
 from app.labs.sampling import EpochSampler
 from app.nets.deep_mlp import count
 
+# The metrics of one configuration; config B's carry the prefix "b_".
+CONFIG_METRICS = (
+    "loss",
+    "train_acc",
+    "test_loss",
+    "test_acc",
+    "act_std_first",
+    "act_std_last",
+    "act_std_ratio",
+    "grad_norm_first",
+    "grad_norm_last",
+    "grad_ratio",
+    "batch_loss",
+)
+RUN_METRICS = ("epoch", "probe_step", "sweep_done", "sweep_total", "sweep_progress")
+
 
 def _prefix(which: str) -> tuple[str, str]:
     """(metric prefix, array prefix) of config A ('', '') or B ('b_', 'b/')."""
@@ -38,6 +54,13 @@ class DeepLab(Lab):
     title = "Deep networks: the signal through many layers"
     summary = "Stack up to 64 layers and watch activations and gradients explode or vanish."
     Params = DeepParams
+    # Every frame carries these metrics (the b_ ones in compare mode; lesson challenges may
+    # name any of them).
+    metrics: ClassVar[tuple[str, ...]] = (
+        *CONFIG_METRICS,
+        *RUN_METRICS,
+        *(f"b_{name}" for name in CONFIG_METRICS),
+    )
     live_params: ClassVar[frozenset[str]] = frozenset(
         {"fps", "steps_per_frame", "learning_rate", "optimizer", "batch_size", "sweep"}
     )

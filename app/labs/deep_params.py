@@ -74,7 +74,7 @@ class DeepParams(BaseModel):
     norm: Norm = Field("none", title="Normalisation", description="Between Linear and activation")
     residual: bool = Field(False, title="Residual", description="Add each layer's input back")
     optimizer: Literal["sgd", "momentum", "adam"] = Field("adam", title="Optimiser")
-    learning_rate: float = Field(0.001, gt=0.0, le=10.0, title="Learning rate")
+    learning_rate: float = Field(0.003, gt=0.0, le=10.0, title="Learning rate")
     batch_size: int = Field(64, ge=1, le=500, title="Batch size", description="Examples per step")
     compare: bool = Field(
         False, title="Compare with B", description="Train config B beside A on the same batches"

@@ -95,6 +95,7 @@ def test_frame_carries_every_metric_and_per_layer_array() -> None:
     for name in METRICS:
         assert isinstance(frame.metrics[name], float), name
     assert frame.metrics["sweep_done"] is None and "b_loss" not in frame.metrics
+    assert set(frame.metrics) == {m for m in DeepLab.metrics if not m.startswith("b_")}
     shapes = {k: v.shape for k, v in frame.arrays.items()}
     assert shapes["act_std"] == (4,) and shapes["act_hist"] == (4, 24)
     assert shapes["grad_norm"] == (5,) and shapes["update_ratio"] == (5,)
@@ -147,6 +148,7 @@ def test_compare_with_no_overrides_trains_b_exactly_as_a() -> None:
     for name in METRICS:
         assert frame.metrics["b_" + name] == frame.metrics[name], name
     np.testing.assert_array_equal(frame.arrays["b/act_std"], frame.arrays["act_std"])
+    assert set(frame.metrics) == set(DeepLab.metrics)
     assert "b/blocks.0.linear.weight" in run.snapshot()
 
 
