@@ -7,8 +7,10 @@ imports them all.
 from __future__ import annotations
 
 from app.curriculum.generators import (  # noqa: F401  (importing registers them)
+    blocks,
     counting,
     deepnets,
+    fields,
     forward,
     sequences,
     training,

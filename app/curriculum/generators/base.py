@@ -121,3 +121,11 @@ def relative(x: float, share: float = 0.005, floor: float = 1e-9) -> float:
 def sigmoid(z: float) -> float:
     """The logistic function 1 / (1 + e^−z)."""
     return 1.0 / (1.0 + math.exp(-z))
+
+
+def sig(x: float) -> str:
+    """A value to 4 significant figures (scientific notation when very large or small)."""
+    if x != 0 and not 1e-3 <= abs(x) < 1e5:
+        mantissa, exponent = f"{x:.3e}".split("e")
+        return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+    return f"{x:.4g}"
