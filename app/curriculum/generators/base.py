@@ -72,7 +72,7 @@ def register(cls: type[Generator]) -> type[Generator]:
 
 def num(x: float, places: int = 4) -> str:
     """A number for a prompt: whole numbers without a point, others with at most ``places``
-    decimals and no trailing zeros; negative numbers get a proper minus sign in math mode."""
+    decimals and no trailing zeros."""
     if float(x).is_integer():
         return str(int(x))
     text = f"{x:.{places}f}".rstrip("0").rstrip(".")
@@ -113,8 +113,9 @@ def nonzero(rng: random.Random, lo: int, hi: int) -> int:
     return rng.choice([v for v in range(lo, hi + 1) if v != 0])
 
 
-def relative(x: float, share: float = 0.005, floor: float = 1e-9) -> float:
-    """An absolute tolerance that is ``share`` of the answer's size (3 significant figures)."""
+def relative(x: float, share: float = 0.006, floor: float = 1e-9) -> float:
+    """An absolute tolerance that is ``share`` of the answer's size: an answer rounded to 3
+    significant figures is off by at most 0.5%."""
     return max(abs(x) * share, floor)
 
 
