@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, le=1000)
     login_address_max_failures: int = Field(default=20, ge=1, le=10000)
     login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Whether visitors may create their own (learner) accounts; off: accounts come from admins.
+    signup_open: bool = True
 
 
 @lru_cache

@@ -116,15 +116,26 @@ def render(
     return response
 
 
+def signup_closed(request: Request) -> HTMLResponse | None:
+    """The page saying sign-up is closed, when the operator closed it."""
+    if request.app.state.settings.signup_open:
+        return None
+    return render(request, "signup_closed.html", {}, 403)
+
+
 @router.get("/signup", response_class=HTMLResponse)
 def signup_page(request: Request, next: str | None = None) -> HTMLResponse:
     """The sign-up form."""
+    if closed := signup_closed(request):
+        return closed
     return render(request, "signup.html", {"next": safe_next(next), "form": {}, "errors": {}})
 
 
 @router.post("/signup")
 def signup(request: Request, form: FormDep, db: DbDep) -> Response:
     """Create a learner account and log it in; errors come back beside their fields."""
+    if closed := signup_closed(request):
+        return closed
     settings: Settings = request.app.state.settings
     target = safe_next(form.get("next"))
     errors: dict[str, str] = {}

@@ -293,3 +293,13 @@ def test_anonymous_form_post_goes_to_plain_login(site: Site) -> None:
     form = {"display_name": "Nobody"}
     response = site.client.post("/account/name", data=form, headers=SAME_ORIGIN)
     assert response.status_code == 303 and response.headers["location"] == "/login"
+
+
+def test_signup_closed_by_the_operator(tmp_path: Path) -> None:
+    site = make_site(tmp_path, signup_open=False)
+    page = site.client.get("/signup")
+    assert page.status_code == 403 and "Ask your" in page.text
+    assert site.signup("ada@example.org").status_code == 403
+    assert _count(site, User) == 0
+    assert 'href="/signup"' not in site.client.get("/login").text
+    assert 'href="/signup"' not in site.client.get("/").text
