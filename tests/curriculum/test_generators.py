@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import pytest
 
+from app.curriculum.checks import grade
 from app.curriculum.generators import GENERATORS, generate
+from app.curriculum.loader import CHECK_ADAPTER
 from app.curriculum.validate import check_generator
 
 REQUIRED = {
@@ -209,3 +212,36 @@ def test_residual_jacobian_by_hand() -> None:
     assert got["d_plain"] == pytest.approx(0.0, abs=1e-9)
     assert got["d_res"] == pytest.approx(1.0)
     assert got["g_res"] == pytest.approx(1.0)
+
+
+# How the prompt asks for each answer to be rounded, where it asks for more than one way.
+ROUNDING = {
+    "adam-step": {"m": ("sig", 3), "v": ("sig", 3), "theta": ("dec", 4)},
+    "label-smoothing": {"on": ("dec", 4), "off": ("dec", 4), "min_loss": ("dec", 3)},
+    "dense-vs-conv-params": {"dense": ("dec", 0), "conv": ("dec", 0), "ratio": ("dec", 1)},
+    "separable-params": {"plain": ("dec", 0), "separable": ("dec", 0), "ratio": ("dec", 1)},
+}
+
+
+def rounded(value: float, how: tuple[str, int]) -> float:
+    kind, digits = how
+    if kind == "sig" and value != 0:
+        digits = digits - 1 - math.floor(math.log10(abs(value)))
+    return round(value, digits)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_answer_rounded_as_asked_is_graded_right(name: str) -> None:
+    check = CHECK_ADAPTER.validate_python({"id": "g", "kind": "generated", "generator": name})
+    for seed in range(100):
+        v = generate(name, seed)
+        if "significant figures" in v.prompt:
+            default = ("sig", 3)
+        elif match := re.search(r"(\d) decimals?", v.prompt):
+            default = ("dec", int(match.group(1)))
+        else:
+            default = ("dec", 0)  # counts
+        how = ROUNDING.get(name, {})
+        values = {k: rounded(x, how.get(k, default)) for k, x in v.answer.items()}
+        result = grade(check, seed, {"values": values})
+        assert result.correct, (seed, v.prompt, values, v.answer)
