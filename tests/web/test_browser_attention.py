@@ -64,7 +64,12 @@ def test_play_trains_and_the_answer_comes_right(lab: Page) -> None:
 
 
 def test_a_large_logit_scale_breaks_only_the_naive_softmax(lab: Page) -> None:
-    lab.click("#step")
+    lab.click("#play")  # a little training spreads the logits beyond ±0.09
+    lab.wait_for_function(
+        "() => Number(document.getElementById('step-count').textContent.replace(/,/g, '')) >= 20"
+    )
+    lab.click("#play")
+    expect(lab.locator("#lab")).to_have_attribute("data-state", "paused")
     expect(lab.locator("#naive-verdict")).to_have_attribute("data-ok", "true")
     lab.locator("#logit-scale").fill("1000")  # the slider's end: ×1000
     expect(lab.locator("#logit-scale-value")).to_have_text("×1000")
