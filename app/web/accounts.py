@@ -22,8 +22,10 @@ from app.auth.accounts import (
     authenticate,
     change_password,
     create_user,
+    normal_email,
     normal_name,
 )
+from app.auth.passwords import check_password_rules
 from app.auth.sessions import COOKIE_NAME, create_session, revoke_all, revoke_session
 from app.config import Settings
 from app.db.models import User
@@ -131,6 +133,24 @@ def signup_page(request: Request, next: str | None = None) -> HTMLResponse:
     return render(request, "signup.html", {"next": safe_next(next), "form": {}, "errors": {}})
 
 
+def signup_errors(form: dict[str, str]) -> dict[str, str]:
+    """Every field's problem at once (the taken email is found by create_user)."""
+    errors: dict[str, str] = {}
+    checks = [
+        ("email", lambda: normal_email(form.get("email", ""))),
+        ("display_name", lambda: normal_name(form.get("display_name", ""))),
+        ("password", lambda: check_password_rules(form.get("password", ""))),
+    ]
+    for field, check in checks:
+        try:
+            check()
+        except ValueError as exc:
+            errors[field] = str(exc)
+    if "password" not in errors and form.get("password") != form.get("password_confirm"):
+        errors["password_confirm"] = "the two passwords differ"
+    return errors
+
+
 @router.post("/signup")
 def signup(request: Request, form: FormDep, db: DbDep) -> Response:
     """Create a learner account and log it in; errors come back beside their fields."""
@@ -138,11 +158,9 @@ def signup(request: Request, form: FormDep, db: DbDep) -> Response:
         return closed
     settings: Settings = request.app.state.settings
     target = safe_next(form.get("next"))
-    errors: dict[str, str] = {}
     password = form.get("password", "")
-    if password != form.get("password_confirm", ""):
-        errors["password_confirm"] = "the two passwords differ"
-    else:
+    errors = signup_errors(form)
+    if not errors:
         try:
             user = create_user(
                 db,

@@ -303,3 +303,12 @@ def test_signup_closed_by_the_operator(tmp_path: Path) -> None:
     assert _count(site, User) == 0
     assert 'href="/signup"' not in site.client.get("/login").text
     assert 'href="/signup"' not in site.client.get("/").text
+
+
+def test_signup_shows_every_bad_field_at_once(site: Site) -> None:
+    form = {"display_name": "", "password": "short", "password_confirm": "other"}
+    response = site.signup("nobody", **form)
+    assert response.status_code == 400
+    for field in ("email", "display_name", "password"):
+        assert f'id="e-{field}"' in response.text
+    assert 'id="e-password_confirm"' not in response.text  # one problem at a time per password
