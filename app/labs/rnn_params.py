@@ -66,6 +66,13 @@ class RnnParams(BaseModel):
     init_scale: float = Field(
         1.0, gt=0.0, le=4.0, title="Init scale", description="Multiplies W_hh (not default)"
     )
+    forget_bias: float = Field(
+        3.0,
+        ge=-5.0,
+        le=5.0,
+        title="LSTM forget bias",
+        description="Forget gate's starting bias: high keeps memory from the start",
+    )
     compare: bool = Field(
         False, title="Compare cells", description="Train RNN, LSTM and GRU side by side"
     )
@@ -104,6 +111,7 @@ class RnnParams(BaseModel):
             info.output_size,
             self.init,
             self.init_scale,
+            self.forget_bias,
         )
 
 

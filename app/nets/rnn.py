@@ -48,6 +48,7 @@ class RecurrentConfig:
     output_size: int = 1
     init: str = "default"  # default | orthogonal | identity | scaled
     init_scale: float = 1.0
+    forget_bias: float = 1.0  # an LSTM's forget-gate bias at the start (b_ih + b_hh)
 
 
 @dataclass
@@ -143,11 +144,11 @@ class RecurrentNet(nn.Module):
             weight = getattr(self.rnn, f"weight_hh_l{k}")
             init_recurrent(weight, config.cell, config.init, config.init_scale)
             if config.cell == "lstm":
-                # the forget gate starts open: its bias (b_ih + b_hh) is 1, not about 0
+                # the forget gate starts open, so memory survives the first steps of training
                 # (Gers, Schmidhuber & Cummins 2000; Jozefowicz, Zaremba & Sutskever 2015)
                 with torch.no_grad():
                     h = config.hidden
-                    getattr(self.rnn, f"bias_ih_l{k}")[h : 2 * h] = 1.0
+                    getattr(self.rnn, f"bias_ih_l{k}")[h : 2 * h] = config.forget_bias
                     getattr(self.rnn, f"bias_hh_l{k}")[h : 2 * h] = 0.0
 
     def forward(self, x: torch.Tensor, tbptt: int = 0) -> torch.Tensor:

@@ -275,3 +275,12 @@ def test_over_budget_names_the_params_before_allocating(monkeypatch) -> None:
     with pytest.raises(LabError) as many:
         RnnLab.check_steps(RnnLab.validate({"seq_len": 200, "fps": 1}), 10_000)
     assert many.value.code == "over_budget"
+
+
+def test_forget_bias_sets_the_lstm_forget_rows() -> None:
+    lab = _lab(forget_bias=-2.0, hidden=4, layers=2)
+    w = lab.snapshot()
+    for k in range(2):
+        total = w[f"rnn.bias_ih_l{k}"] + w[f"rnn.bias_hh_l{k}"]
+        np.testing.assert_array_equal(total[4:8], [-2.0] * 4)
+        assert not np.allclose(total[:4], -2.0)
