@@ -50,19 +50,29 @@ class Spectra:
         return self.chain[-1]
 
 
+def svdvals(matrices: torch.Tensor) -> torch.Tensor:
+    """Singular values of a matrix or a stack of them, largest first; NaN for a matrix with a
+    non-finite entry (a diverged network), which the SVD could not take."""
+    finite = torch.isfinite(matrices).flatten(-2).all(-1)  # () or (B,)
+    if bool(finite.all()):
+        return torch.linalg.svdvals(matrices)
+    safe = torch.where(finite[..., None, None], matrices, torch.zeros_like(matrices))
+    values = torch.linalg.svdvals(safe)
+    return torch.where(finite[..., None], values, torch.full_like(values, float("nan")))
+
+
 @torch.no_grad()
 def spectra(jacobians: Sequence[torch.Tensor]) -> Spectra:
     """The singular values of every layer's Jacobian and of every partial product."""
-    layers = []
     square = list(jacobians[1:])
     if square and all(j.shape == square[0].shape for j in square):
-        stacked = torch.linalg.svdvals(torch.stack(square))  # (L - 1, width): one batched call
-        layers = [torch.linalg.svdvals(jacobians[0]), *stacked.unbind(0)]
+        stacked = svdvals(torch.stack(square))  # (L - 1, width): one batched call
+        layers = [svdvals(jacobians[0]), *stacked.unbind(0)]
     else:
-        layers = [torch.linalg.svdvals(j) for j in jacobians]
+        layers = [svdvals(j) for j in jacobians]
     chain = []
     product = None
     for j in jacobians:
         product = j if product is None else j @ product  # (width_l, n_in)
-        chain.append(torch.linalg.svdvals(product))
+        chain.append(svdvals(product))
     return Spectra(layers, chain)

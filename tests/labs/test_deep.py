@@ -188,3 +188,11 @@ def test_sweep_trains_every_config_and_reports_progress(monkeypatch: pytest.Monk
     for row, config in zip(results, run.sweep.configs):
         assert tuple(row[2:4]) == count(config)
     assert ((results[:, 4] >= 0) & (results[:, 4] <= 1)).all()
+
+
+def test_a_diverged_run_still_frames_with_null_metrics() -> None:
+    run = lab(depth=8, width=16, optimizer="sgd", learning_rate=10.0, init="normal", init_std=2.0)
+    run.step(10)
+    frame = run.frame()
+    assert frame.metrics["loss"] is None and frame.metrics["batch_loss"] is None
+    assert np.isnan(frame.arrays["jacobian/product"]).all()

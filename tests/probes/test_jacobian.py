@@ -88,3 +88,11 @@ def test_jacobians_leave_no_gradient_behind() -> None:
     model = DeepMLP(DeepMLPConfig(depth=3, width=6)).eval()
     layer_jacobians(model.blocks, torch.randn(2))
     assert all(p.grad is None for p in model.parameters())
+
+
+def test_a_diverged_layer_gets_nan_singular_values_and_the_others_theirs() -> None:
+    good = torch.tensor([[3.0, 0.0], [0.0, 2.0]])
+    bad = torch.tensor([[float("inf"), 0.0], [0.0, 1.0]])
+    got = spectra([good, bad, good])
+    assert got.layers[0].tolist() == [3.0, 2.0] and got.layers[2].tolist() == [3.0, 2.0]
+    assert torch.isnan(got.layers[1]).all() and torch.isnan(got.product).all()
