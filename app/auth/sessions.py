@@ -18,7 +18,8 @@ from app.db.base import utcnow
 from app.db.models import AuthSession, User
 
 COOKIE_NAME = "layerwise_session"
-# last_seen_at is written at most this often, so reading pages is not a write per request.
+# last_seen_at is written at most this often (or a tenth of the idle timeout, if shorter),
+# so reading pages is not a write per request.
 TOUCH_EVERY = timedelta(seconds=60)
 # Ended sessions are kept this long (for the audit trail of recent logins), then deleted.
 KEEP_ENDED = timedelta(days=1)
@@ -91,7 +92,7 @@ def resolve_session(
         or user.disabled
     ):
         return None
-    if now - session.last_seen_at >= TOUCH_EVERY:
+    if now - session.last_seen_at >= min(TOUCH_EVERY, idle / 10):
         session.last_seen_at = now
         db.commit()
     return user

@@ -103,3 +103,13 @@ def test_create_session_deletes_sessions_ended_a_day_ago(db_session: Session) ->
     hashes = set(db_session.scalars(select(AuthSession.token_hash)))
     assert hash_token(old) not in hashes and hash_token(revoked) not in hashes
     assert len(hashes) == 1
+
+
+def test_resolve_session_short_idle_timeout_kept_alive_by_use(db_session: Session) -> None:
+    quick = Settings(argon2_memory_kib=1024, session_idle_minutes=1)
+    user = _user(db_session)
+    token = create_session(db_session, user, quick, now=T0)
+    db_session.commit()
+    for seconds in range(10, 300, 10):  # a request every 10 s for 5 minutes
+        assert resolve_session(db_session, token, quick, now=T0 + timedelta(seconds=seconds))
+    assert resolve_session(db_session, token, quick, now=T0 + timedelta(seconds=361)) is None
