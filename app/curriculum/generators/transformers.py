@@ -54,7 +54,7 @@ class AttentionByHand(Generator):
             "the output $\\mathbf{o} = \\sum_j a_j \\mathbf{v}_j$ (3 decimals)."
         )
         dots = ", ".join(
-            f"$({paren(q[0])}\\cdot{paren(k[0])} + {paren(q[1])}\\cdot{paren(k[1])})/\\sqrt2 = "
+            f"$({paren(q[0])}\\cdot{paren(k[0])} + {paren(q[1])}\\cdot{paren(k[1])})/\\sqrt{2} = "
             f"{fixed(s, 4)}$"
             for k, s in zip(keys, scores)
         )
