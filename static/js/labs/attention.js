@@ -63,9 +63,10 @@ function renderSequence(box, frame, meta) {
   const target = Array.from(frame.arrays.target.data);
   const predicted = Array.from(frame.arrays.predicted.data);
   box.replaceChildren(
-    row("reads", tokens.map((t) => [names[t], t === names.length - 1 ? "blank" : ""])),
-    row("right answer", target.map((t) => [classes[t], ""])),
-    row("model wrote", predicted.map((t, i) => [classes[t], t === target[i] ? "right" : "wrong"])),
+    row("reads", tokens.map((t) => [names[t] ?? t, t === names.length - 1 ? "blank" : ""])),
+    row("right answer", target.map((t) => [classes[t] ?? t, ""])),
+    row("model wrote", predicted.map((t, i) => [classes[t] ?? t,
+      t === target[i] ? "right" : "wrong"])),
   );
 }
 
