@@ -48,6 +48,11 @@ def test_curriculum_check_reports_unloadable_files(
     assert "concepts.yaml: concepts: Input should be a valid list" in capsys.readouterr().err
 
 
+def test_curriculum_check_refuses_zero_seeds(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["curriculum", "check", "--root", str(GOOD), "--seeds", "0"]) == 2
+    assert "--seeds must be at least 1" in capsys.readouterr().err
+
+
 @pytest.mark.skipif(
     not (ROOT / "curriculum" / "concepts.yaml").exists(), reason="no curriculum/ in this tree"
 )
