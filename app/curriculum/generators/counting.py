@@ -201,8 +201,8 @@ class SeparableParams(Generator):
             f"1. Plain: ${k}\\cdot{k}\\cdot{ci}\\cdot{co} = {plain}$.\n"
             f"2. Depthwise: ${k}\\cdot{k}\\cdot{ci} = {depthwise}$; pointwise: "
             f"${ci}\\cdot{co} = {pointwise}$; together {separable}.\n"
-            f"3. Ratio ${plain}/{separable} \\approx {fixed(ratio, 1)}$: close to $k^2 = {k * k}$ "
-            "when the output has many channels.\n"
+            f"3. Ratio ${plain}/{separable} \\approx {fixed(ratio, 1)}$; it approaches "
+            f"$k^2 = {k * k}$ as the output channels grow.\n"
         )
         answer = {"plain": float(plain), "separable": float(separable), "ratio": ratio}
         fields = [

@@ -59,8 +59,8 @@ class RnnUnroll(Generator):
         for t, x in enumerate(xs, start=1):
             z = wh * h + wx * x + b
             lines.append(
-                f"{t}. $z_{t} = {num(wh)}\\cdot{paren(round(h, 4))} + {num(wx)}\\cdot{paren(x)} + "
-                f"{paren(b)} = {fixed(z, 4)}$, $h_{t} = \\tanh({fixed(z, 4)}) = "
+                f"{t}. $z_{t} = {num(wh)}\\cdot{paren(round(h, 4))} + "
+                f"{paren(wx)}\\cdot{paren(x)} + {paren(b)} = {fixed(z, 4)}$, $h_{t} = \\tanh({fixed(z, 4)}) = "
                 f"{fixed(math.tanh(z), 4)}$.\n"
             )
             h = math.tanh(z)
@@ -269,9 +269,9 @@ class GruStep(Generator):
             "$h_t = (1 - z)\\,n + z\\,h_{t-1}$. Give $r$, $z$, $n$ and $h_t$ (3 decimals)."
         )
         solution = (
-            f"1. $r = \\sigma({num(wx['r'])}\\cdot{paren(x)} + {num(wh['r'])}\\cdot{paren(h)} + "
+            f"1. $r = \\sigma({num(wx['r'])}\\cdot{paren(x)} + {paren(wh['r'])}\\cdot{paren(h)} + "
             f"{paren(b['r'])}) = {fixed(r, 4)}$.\n"
-            f"2. $z = \\sigma({num(wx['z'])}\\cdot{paren(x)} + {num(wh['z'])}\\cdot{paren(h)} + "
+            f"2. $z = \\sigma({num(wx['z'])}\\cdot{paren(x)} + {paren(wh['z'])}\\cdot{paren(h)} + "
             f"{paren(b['z'])}) = {fixed(z, 4)}$.\n"
             f"3. $n = \\tanh({num(wx['n'])}\\cdot{paren(x)} + {fixed(r, 4)}\\cdot"
             f"({num(wh['n'])}\\cdot{paren(h)}) + {paren(b['n'])}) = {fixed(n, 4)}$.\n"

@@ -277,7 +277,7 @@ class ClipGradient(Generator):
             f"1. $\\lVert\\mathbf{{g}}\\rVert = \\sqrt{{{squares}}} = "
             f"\\sqrt{{{sum(v * v for v in g)}}} \\approx {fixed(norm)}$.\n"
             f"2. By norm: every component is multiplied by ${c}/{fixed(norm)}$, so component "
-            f"{k + 1} becomes ${num(g[k])} \\cdot {c}/{fixed(norm)} \\approx {fixed(by_norm)}$; "
+            f"{k + 1} becomes ${paren(g[k])} \\cdot {c}/{fixed(norm)} \\approx {fixed(by_norm)}$; "
             "the direction is kept.\n"
             f"3. By value: ${num(g[k])}$ clamped into $[-{c}, {c}]$ is ${num(by_value)}$; large "
             "components are cut, so the direction can change.\n"
