@@ -51,6 +51,7 @@ def test_compare_mode_draws_b_beside_a(lab: Page) -> None:
     )
     lab.click("#play")
     expect(lab.locator("#lab")).to_have_attribute("data-state", "paused")
+    lab.wait_for_function("() => document.getElementById('race-plot').data?.[1]?.y.length > 1")
     b_cells = lab.locator("#ab-table td[data-config=b]")
     expect(b_cells.first).to_have_text(PERCENT)
     details = lab.locator("#fig-jacobian details.alt")

@@ -197,6 +197,22 @@ export function drawSweep(div, frame, axis = "n_params") {
   }));
 }
 
+/** Test accuracy of A and B over the steps (`history`: [{step, a, b}]). */
+export function drawRace(div, history) {
+  const traces = CONFIGS.map((c) => ({
+    type: "scatter", mode: "lines", name: `${c.name}: test accuracy`,
+    x: history.map((h) => h.step), y: history.map((h) => h[c.key]),
+    line: { color: c.color, dash: c.dash, width: 2 },
+    hovertemplate: `${c.name}, step %{x}<br>test accuracy %{y:.1%}<extra></extra>`,
+  }));
+  return react(div, traces, baseLayout({
+    margin: { l: 52, r: 10, t: 26, b: 36 },
+    xaxis: { title: { text: "step" }, gridcolor: "#e3e7ec", zeroline: false },
+    yaxis: { title: { text: "test accuracy" }, range: [0, 1.02], tickformat: ".0%",
+      gridcolor: "#e3e7ec" },
+  }));
+}
+
 // -- tables --------------------------------------------------------------------------------
 
 /** A per-layer table of `columns` ({name, label}): one row per layer of each shown config;
@@ -241,6 +257,14 @@ export function jacobianTable(frame) {
     .map(g).join(", ")}`).join(" · ");
   return { caption: `Jacobian singular values at step ${frame.step}; end-to-end ${product}`,
     head: ["layer", "σmax J_l", "σmin J_l", "σmax ∂h_l/∂x", "σmin ∂h_l/∂x"], rows };
+}
+
+export function raceTable(history) {
+  const rows = history.slice(-40).map((h) => [String(h.step),
+    Number.isFinite(h.a) ? `${(100 * h.a).toFixed(1)}%` : "—",
+    Number.isFinite(h.b) ? `${(100 * h.b).toFixed(1)}%` : "—"]);
+  return { caption: "Test accuracy of A and B by step (the latest 40 frames)",
+    head: ["step", "A", "B"], rows };
 }
 
 export function sweepTable(frame) {

@@ -5,10 +5,11 @@
 import { el } from "../dom.js";
 import { drawNorms, normsTable } from "../plots/norms.js";
 import {
-  drawGradients, drawHistograms, drawJacobian, drawSignal, drawSweep, drawUpdates,
-  histogramTable, jacobianTable, layerTable, sweepRows, sweepTable,
+  drawGradients, drawHistograms, drawJacobian, drawRace, drawSignal, drawSweep, drawUpdates,
+  histogramTable, jacobianTable, layerTable, raceTable, sweepRows, sweepTable,
 } from "./deep-charts.js";
 
+const MAX_HISTORY = 2000; // frames of A-against-B accuracy kept (older ones thinned out)
 const OVERRIDES = ["depth", "width", "activation", "init", "norm", "residual"];
 const fmt = (v, digits = 3) => (Number.isFinite(v) ? Number(v).toPrecision(digits) : "—");
 const pct = (v) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : "—");
@@ -66,6 +67,8 @@ export function createDeepStage({ root, state, configure }) {
   };
   const histCanvas = $("hist-canvas");
   let sweepAxis = "n_params";
+  let history = []; // [{step, a, b}]: test accuracy of A and B, one entry per frame
+  let historyRevision = 0;
 
   $("b-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -145,9 +148,22 @@ export function createDeepStage({ root, state, configure }) {
           `${state.meta?.probe_every ?? "few"} frames).` : "";
     },
     sideCharts: [
+      { draw: () => drawRace($("race-plot"), history), version: () => historyRevision },
       { draw: () => drawNorms($("norms-plot"), state.frame, normNames(), normLabels()),
         version: () => state.frame },
     ],
+    onFrame(frame) {
+      const m = frame.metrics;
+      if (!("b_test_acc" in m)) return;
+      if (history.length && history[history.length - 1].step >= frame.step) return;
+      history.push({ step: frame.step, a: m.test_acc, b: m.b_test_acc });
+      if (history.length > MAX_HISTORY) history = history.filter((_, i) => i % 2 === 0);
+      historyRevision += 1;
+    },
+    onDataset() {
+      history = [];
+      historyRevision += 1;
+    },
     onStatus: showParams,
     onHello: showParams,
     tables: {
@@ -161,6 +177,7 @@ export function createDeepStage({ root, state, configure }) {
       jacobian: () => state.frame && jacobianTable(state.frame),
       sweep: () => state.frame && sweepTable(state.frame),
       norms: () => state.frame && normsTable(state.frame, normNames(), normLabels()),
+      race: () => (history.length ? raceTable(history) : null),
     },
     resizes: [histCanvas],
   };
