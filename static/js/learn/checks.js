@@ -110,4 +110,4 @@ class CheckCard {
   }
 }
 
-for (const item of document.querySelectorAll(".check[data-check]")) new CheckCard(item).load();
+for (const item of document.querySelectorAll(".lesson-check[data-check]")) new CheckCard(item).load();

@@ -22,9 +22,9 @@ async function start() {
   }
   const readers = [];
   const verdicts = new Map();
-  const list = el("ol", { class: "checks" });
+  const list = el("ol", { class: "check-list" });
   for (const item of items) {
-    const li = el("li", { class: "check", "data-variant": String(item.variant) },
+    const li = el("li", { class: "lesson-check", "data-variant": String(item.variant) },
       el("p", { class: "concept-name muted", text: item.concept.title }),
       el("div", { class: "prompt prose", html: item.prompt_html }));
     const answer = el("div", { class: "answer" });
