@@ -60,8 +60,8 @@ class RnnUnroll(Generator):
             z = wh * h + wx * x + b
             lines.append(
                 f"{t}. $z_{t} = {num(wh)}\\cdot{paren(round(h, 4))} + "
-                f"{paren(wx)}\\cdot{paren(x)} + {paren(b)} = {fixed(z, 4)}$, $h_{t} = \\tanh({fixed(z, 4)}) = "
-                f"{fixed(math.tanh(z), 4)}$.\n"
+                f"{paren(wx)}\\cdot{paren(x)} + {paren(b)} = {fixed(z, 4)}$, "
+                f"$h_{t} = \\tanh({fixed(z, 4)}) = {fixed(math.tanh(z), 4)}$.\n"
             )
             h = math.tanh(z)
             hs.append(h)
