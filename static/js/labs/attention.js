@@ -206,9 +206,11 @@ export function createAttentionStage({ root, state, configure }) {
         const { layer, head } = { layer: state.params.head_layer, head: state.params.head };
         const name = view.value === "scores" ? "scores" : "attention";
         const array = shown.arrays[`${name}/${layer}`];
-        return array && matrixTable(`${view.value === "scores" ? "Scores" : "Attention weights"}` +
-          ` of layer ${layer + 1}, head ${head + 1} (row: query, column: key)`,
-          matrix(array, head), at, at);
+        if (!array) return null;
+        const m = name === "scores" ? maskedScores(matrix(array, head), meta().causal)
+          : matrix(array, head);
+        return matrixTable(`${name === "scores" ? "Scores" : "Attention weights"} of layer ` +
+          `${layer + 1}, head ${head + 1} (row: query, column: key)`, m, at, at);
       })(),
       head: () => shown && matrixTable(`Layer ${shown.metrics.head_layer + 1}, head ` +
         `${shown.metrics.head + 1}: softmax weights (row: query, column: key; rows sum to 1)`,
