@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, Response, expect
 
+from app.auth.accounts import find_user
 from app.curriculum.generators import generate
+from app.curriculum.mastery import ConceptState, assess
+from app.db.base import utcnow
+from app.db.engine import make_engine, make_sessionmaker
+from app.db.progress import save_mastery
 from tests.conftest import Server, start_server, stop_server
 from tests.web.learn_fixtures import write_curriculum
 
@@ -21,9 +27,24 @@ PASSWORD = "a long enough secret"
 def learn_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A real server on the small curriculum (composition → softmax-ce, initialization)."""
     root = write_curriculum(Path(tmp_path_factory.mktemp("curriculum")))
-    server = start_server(curriculum_dir=str(root), argon2_memory_kib="1024", workers="1")
+    server = start_server(
+        curriculum_dir=str(root),
+        database_url=f"sqlite:///{root / 'layerwise.db'}",
+        argon2_memory_kib="1024",
+        workers="1",
+    )
+    server.database_url = f"sqlite:///{root / 'layerwise.db'}"
     yield server
     stop_server(server)
+
+
+def sign_up(page: Page, server: Server, email: str, target: str) -> None:
+    page.goto(f"{server.url}/signup?next={target}")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=display_name]", "Lea")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password_confirm]", PASSWORD)
+    page.click("form[action='/signup'] button[type=submit]")
 
 
 def test_learner_completes_first_lesson_and_unlocks_next(
@@ -40,12 +61,7 @@ def test_learner_completes_first_lesson_and_unlocks_next(
             variants["c3"] = response.json()
 
     page.on("response", remember)
-    page.goto(f"{learn_server.url}/signup?next=/lessons/composition")
-    page.fill("input[name=email]", "learner@example.org")
-    page.fill("input[name=display_name]", "Lea")
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=password_confirm]", PASSWORD)
-    page.click("form[action='/signup'] button[type=submit]")
+    sign_up(page, learn_server, "learner@example.org", "/lessons/composition")
     # The lesson's lab preset travels in the address, as a shared lab link does.
     expect(page).to_have_url(re.compile(r"/lessons/composition\?params=.*hidden"))
     expect(page.locator(".learn-head h1")).to_have_text("Composition and depth")
@@ -107,3 +123,52 @@ def test_learner_completes_first_lesson_and_unlocks_next(
     page.click("[data-ready=softmax-ce]")
     expect(page.locator(".learn-head h1")).to_have_text("Softmax and cross-entropy")
     expect(page.locator("#check-s1 .prompt")).to_contain_text("Softmax outputs sum to")
+
+
+def test_due_review_in_the_browser(learn_server: Server, watched_page: Page) -> None:
+    page = watched_page
+    sign_up(page, learn_server, "reviewer@example.org", "/progress")
+    expect(page.locator(".learn-head h1")).to_have_text("Your progress")
+    # Two days later, as FSRS scheduled it: written straight into the server's database.
+    engine = make_engine(learn_server.database_url)
+    with make_sessionmaker(engine)() as db:
+        user = find_user(db, "reviewer@example.org")
+        familiar = assess(ConceptState(), 0.75, True, utcnow() - timedelta(days=3))
+        save_mastery(
+            db,
+            user_id=user.id,
+            concept_id="composition",
+            level=familiar.level,
+            score=familiar.score,
+            proficient_at=None,
+            mastered_at=None,
+            review_card=familiar.card,
+            due_at=familiar.due_at,
+        )
+        db.commit()
+    engine.dispose()
+    page.goto(f"{learn_server.url}/map")
+    expect(page.locator(".node[data-concept=composition]")).to_have_attribute(
+        "data-state", "review_due"
+    )
+    expect(page.locator(".node[data-concept=softmax-ce]")).to_have_attribute("data-state", "open")
+
+    with page.expect_response(lambda r: r.url.endswith("/api/review")) as drawn:
+        page.click("text=Start a mixed review")
+    issued = drawn.value.json()
+    items = page.locator("#review .lesson-check")
+    expect(items).to_have_count(2)
+    for item in issued["items"]:
+        card = page.locator(f"#review [data-variant='{item['variant']}']")
+        if item["kind"] == "choice":
+            card.locator("input[type=radio]").nth(1).check()
+        elif item["kind"] == "numeric":
+            card.locator("input[data-field=value]").fill("3")
+        else:
+            answer = generate("relu-forward", item["seed"]).answer
+            for name, value in answer.items():
+                card.locator(f"input[data-field={name}]").fill(repr(value))
+    page.click("text=Submit the review")
+    expect(page.locator("#review-result h2")).to_have_text("Review score 100%")
+    expect(page.locator("#review-result [data-concept=composition]")).to_contain_text("passed")
+    expect(page.locator("#review .verdict[data-correct=true]")).to_have_count(2)
