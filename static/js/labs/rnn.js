@@ -63,6 +63,9 @@ export function createRnnStage({ root, state, configure }) {
   function answer(frame) {
     const m = frame.metrics;
     const task = meta().task;
+    if (m.prediction === null || m.prediction === undefined) {
+      return `target ${g3(m.target)} · ${meta().primary} has no finite answer (diverged)`;
+    }
     if (meta().regression) {
       const right = Math.abs(m.prediction - m.target) < meta().tolerance;
       return `target ${g3(m.target)} · ${meta().primary} answers ${g3(m.prediction)} ` +
