@@ -29,6 +29,7 @@ PROBE_BATCH = 128  # the first training examples: the batch the signal probes us
 MACS_PER_SECOND = 1e10
 LAYER_S = 1.2e-4
 SVD_S = 3e-10  # per width³ of one layer's singular values
+PROBE_LAYER_S = 8e-4  # per block: the probes' Python and autograd overhead (measured)
 MAX_BUSY = 1.0  # training may keep one core busy for at most this share of each second
 PROBE_SHARE = 0.5  # probes are spread over frames so that they take at most this share
 MAX_STEPS_PER_SECOND = 1000
@@ -121,7 +122,7 @@ def probe_seconds(config: DeepMLPConfig, dataset: str) -> float:
     _, macs = count(config)
     evaluated = TRAIN_EVAL + N_TEST[dataset] + 3 * PROBE_BATCH
     jacobian = config.depth * (SVD_S * config.width**3 + 3 * config.width**2 / MACS_PER_SECOND)
-    return 3 * config.depth * LAYER_S + macs * evaluated / MACS_PER_SECOND + jacobian
+    return config.depth * PROBE_LAYER_S + macs * evaluated / MACS_PER_SECOND + jacobian
 
 
 def probe_every(p: DeepParams) -> int:

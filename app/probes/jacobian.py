@@ -70,9 +70,13 @@ def spectra(jacobians: Sequence[torch.Tensor]) -> Spectra:
         layers = [svdvals(jacobians[0]), *stacked.unbind(0)]
     else:
         layers = [svdvals(j) for j in jacobians]
-    chain = []
+    products = []
     product = None
     for j in jacobians:
         product = j if product is None else j @ product  # (width_l, n_in)
-        chain.append(svdvals(product))
+        products.append(product)
+    if all(m.shape == products[0].shape for m in products):
+        chain = list(svdvals(torch.stack(products)).unbind(0))  # one batched call
+    else:
+        chain = [svdvals(m) for m in products]
     return Spectra(layers, chain)
