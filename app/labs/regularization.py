@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from app.data import augment, digits
 from app.labs import regularization_params
 from app.labs.base import Lab, Output
+from app.labs.cnn import tensor_norms
 from app.labs.regularization_params import (
     EVAL_EVERY,
     HISTORY_POINTS,
@@ -107,6 +108,11 @@ class RegularizationLab(Lab):
             "n_test": digits.N_TEST,
             "eval_every": EVAL_EVERY,
             "n_params": regularization_params.costs(p)["n_params"],
+            "weights": [
+                "stem.weight",
+                *(f"blocks.{i}.weight" for i in range(p.blocks)),
+                "head.weight",
+            ],
         }
 
     def rebuild(self) -> None:
@@ -216,6 +222,9 @@ class RegularizationLab(Lab):
             **{f"history/{k}": np.array(self.history[k], dtype=np.float32) for k in HISTORY_KEYS},
             "augmented": self.shown_augmented(),
         }
+        weights = [w for name, w in self.model.named_parameters() if name.endswith("weight")]
+        arrays["weight_norm"] = np.array(tensor_norms(weights), dtype=np.float32)
+        arrays["grad_norm"] = np.array(tensor_norms([w.grad for w in weights]), dtype=np.float32)
         return Output(self.step_count, metrics, arrays)
 
     def shown_augmented(self) -> np.ndarray:
