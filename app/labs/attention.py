@@ -227,6 +227,12 @@ class AttentionLab(Lab):
     def snapshot(self) -> dict[str, np.ndarray]:
         return {k: _tensor(v) for k, v in self.model.state_dict().items()}
 
+    @classmethod
+    def export_script(cls, params: BaseModel) -> str:
+        from app.labs.attention_script import attention_script
+
+        return attention_script(params.model_dump())
+
     def export_weights(self) -> bytes:
         buffer = io.BytesIO()
         state = {k: v.detach().contiguous() for k, v in self.model.state_dict().items()}
