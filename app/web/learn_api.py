@@ -25,6 +25,7 @@ from app.web.learn_state import (
     check_or_404,
     get_curriculum,
     lesson_or_404,
+    lock_learner,
     refresh,
     shown,
     standing,
@@ -102,6 +103,7 @@ def post_attempt(
     lesson = require_open(request, db, user.id, lesson_id)
     check = check_or_404(lesson, check_id)
     at = now(request)
+    lock_learner(db, user.id)
     seed = None
     run_state = None
     if check.kind == "generated":

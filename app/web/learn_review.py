@@ -22,7 +22,14 @@ from app.curriculum.checks import CheckError, grade
 from app.curriculum.render import render_markdown
 from app.db import progress
 from app.web.auth_deps import DbDep, RequiredUser, now
-from app.web.learn_state import check_or_404, get_curriculum, save_state, shown, standing
+from app.web.learn_state import (
+    check_or_404,
+    get_curriculum,
+    lock_learner,
+    save_state,
+    shown,
+    standing,
+)
 
 router = APIRouter(prefix="/api")
 REVIEW_KINDS = ("generated", "choice", "numeric")
@@ -87,6 +94,7 @@ def post_review(request: Request, body: ReviewIn, db: DbDep, user: RequiredUser)
     """Grade a whole review batch, record it, reschedule its concepts, commit, report."""
     curriculum = get_curriculum(request)
     at = now(request)
+    lock_learner(db, user.id)
     items = progress.review_batch(db, user_id=user.id, batch=body.batch)
     if not items:
         raise HTTPException(409, "no open review batch of yours by that id; start a new review")

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import HTTPException, Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.curriculum import mastery
@@ -20,11 +21,20 @@ from app.curriculum.loader import Curriculum, load_curriculum
 from app.curriculum.mastery import ConceptState
 from app.curriculum.render import render_inline, render_markdown
 from app.db import progress
+from app.db.models import User
 from app.db.progress import Mastery
 
 # The level a prerequisite must reach before what depends on it opens. A class may ask for
 # "proficient"; learners outside one get the curriculum's own rule.
 DEFAULT_REQUIRED = "familiar"
+
+
+def lock_learner(db: Session, user_id: int) -> None:
+    """Serialise one learner's writes (PostgreSQL row lock; SQLite has one writer anyway).
+
+    Two attempts at once (a double click) then cannot both insert the same mastery row.
+    """
+    db.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def get_curriculum(request: Request) -> Curriculum:

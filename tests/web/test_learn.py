@@ -251,3 +251,17 @@ def test_attempt_and_mastery_are_committed_before_the_answer(site) -> None:
         assert attempt is not None and attempt.score == 1.0 and attempt.user_id == client.user_id
         row = db.get(Mastery, (client.user_id, "composition"))
         assert row is not None and row.level == "attempted" and row.score == 0.25
+
+
+def test_attempt_flow_on_sqlite_and_postgresql(tmp_path, db_url) -> None:
+    own = make_learn_app(tmp_path, db_url=db_url)
+    client = own.client("ada@example.org")
+    client.post("/api/lessons/composition/checks/c1/attempts", json={"response": {"choice": 1}})
+    client.post("/api/lessons/composition/checks/c2/attempts", json={"response": {"value": 3}})
+    result = _answer_generated(client)
+    assert result["level"] == {"composition": "familiar"}
+    assert [u["id"] for u in result["unlocked"]] == ["softmax-ce", "initialization"]
+    progress = client.get("/api/progress").json()
+    assert [a["check"] for a in progress["attempts"]] == ["c3", "c2", "c1"]
+    assert progress["concepts"][0]["due_at"] == "2026-03-04T09:00:00+00:00"
+    own.app.state.engine.dispose()
