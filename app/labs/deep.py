@@ -190,6 +190,13 @@ class DeepLab(Lab):
             k: v.detach().to(torch.float32).contiguous().numpy() for k, v in self._state().items()
         }
 
+    @classmethod
+    def export_script(cls, params: BaseModel) -> str:
+        from app.labs.deep_script import deep_script
+
+        p: DeepParams = params  # type: ignore[assignment]
+        return deep_script(p.model_dump(), vars(p.config()))
+
     def export_weights(self) -> bytes:
         buffer = io.BytesIO()
         torch.save({k: v.detach().contiguous() for k, v in self._state().items()}, buffer)

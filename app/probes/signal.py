@@ -24,15 +24,19 @@ def batch_statistics(model: nn.Module) -> Iterator[None]:
     saved = []
     for module in model.modules():
         if isinstance(module, nn.modules.batchnorm._BatchNorm):
-            saved.append((module, module.training, module.momentum))
+            tracked = module.num_batches_tracked
+            count = None if tracked is None else tracked.clone()
+            saved.append((module, module.training, module.momentum, count))
             module.train()
             module.momentum = 0.0  # running = (1 − 0)·running + 0·batch: unchanged
     try:
         yield
     finally:
-        for module, training, momentum in saved:
+        for module, training, momentum, count in saved:
             module.train(training)
             module.momentum = momentum
+            if count is not None:
+                module.num_batches_tracked.copy_(count)  # the batch counter too
 
 
 @dataclass

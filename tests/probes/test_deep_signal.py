@@ -67,6 +67,7 @@ def test_batch_statistics_normalise_by_the_batch_and_keep_running_stats() -> Non
     model = DeepMLP(DeepMLPConfig(n_inputs=3, depth=2, width=8, norm="batch")).eval()
     norm = model.blocks[0].norm
     before = (norm.running_mean.clone(), norm.running_var.clone(), norm.momentum)
+    batches = int(norm.num_batches_tracked)
     x, _ = data()
     with batch_statistics(model):
         z = model.blocks[0].linear(x)
@@ -75,6 +76,7 @@ def test_batch_statistics_normalise_by_the_batch_and_keep_running_stats() -> Non
     torch.testing.assert_close(out.mean(0), norm.bias.detach(), atol=1e-5, rtol=0)
     assert torch.equal(norm.running_mean, before[0]) and torch.equal(norm.running_var, before[1])
     assert norm.momentum == before[2] and not norm.training
+    assert int(norm.num_batches_tracked) == batches
 
 
 def test_histogram_of_a_constant_puts_everything_in_the_middle() -> None:
