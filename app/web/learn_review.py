@@ -69,6 +69,7 @@ def get_review(request: Request, db: DbDep, user: RequiredUser) -> dict[str, Any
             )
             item = shown(check, seed if check.kind == "generated" else None, issued.id)
             item["concept"] = {"id": concept_id, "title": curriculum.concepts[concept_id].title}
+            item["lesson"] = lesson.id
             items.append(item)
     rng.shuffle(items)
     db.commit()

@@ -1,4 +1,9 @@
-"""A learner in Chromium: signs up, works through the first lesson, and sees the map open up."""
+"""A learner in Chromium on the real curriculum: signs up, works through the first lesson,
+meets its lab challenge from the server's own run, sees the map open up, and takes a review.
+
+The test knows the answers the way a teacher does: from the curriculum files (choice and
+numeric checks) and from the exercise generators, given the seed the server issued.
+"""
 
 from __future__ import annotations
 
@@ -8,32 +13,29 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Locator, Page, expect
 
 from app.auth.accounts import find_user
 from app.curriculum.generators import generate
+from app.curriculum.loader import load_curriculum
 from app.curriculum.mastery import ConceptState, assess
 from app.db.base import utcnow
 from app.db.engine import make_engine, make_sessionmaker
 from app.db.progress import save_mastery
 from tests.conftest import Server, start_server, stop_server
-from tests.web.learn_fixtures import write_curriculum
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 PASSWORD = "a long enough secret"
+CURRICULUM = load_curriculum()
+FIRST = "composition"
 
 
 @pytest.fixture(scope="module")
 def learn_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A real server on the small curriculum (composition → softmax-ce, initialization)."""
-    root = write_curriculum(Path(tmp_path_factory.mktemp("curriculum")))
-    server = start_server(
-        curriculum_dir=str(root),
-        database_url=f"sqlite:///{root / 'layerwise.db'}",
-        argon2_memory_kib="1024",
-        workers="1",
-    )
-    server.database_url = f"sqlite:///{root / 'layerwise.db'}"
+    """A real server on the repository's curriculum, its database where the test can reach it."""
+    url = f"sqlite:///{Path(tmp_path_factory.mktemp('learn-db')) / 'layerwise.db'}"
+    server = start_server(database_url=url, argon2_memory_kib="1024", workers="1")
+    server.database_url = url
     yield server
     stop_server(server)
 
@@ -47,89 +49,93 @@ def sign_up(page: Page, server: Server, email: str, target: str) -> None:
     page.click("form[action='/signup'] button[type=submit]")
 
 
+def answer(card: Locator, lesson_id: str, check_id: str, shown: dict) -> None:
+    """Fill a choice, numeric or generated check's card with the right answer."""
+    check = next(c for c in CURRICULUM.lessons[lesson_id].checks if c.id == check_id)
+    if check.kind == "choice":
+        card.locator("input[type=radio]").nth(check.answer).check()
+    elif check.kind == "numeric":
+        card.locator("input[data-field=value]").fill(repr(check.answer))
+    else:
+        for name, value in generate(check.generator, shown["seed"]).answer.items():
+            card.locator(f"input[data-field={name}]").fill(repr(value))
+
+
 def test_learner_completes_first_lesson_and_unlocks_next(
     learn_server: Server, watched_page: Page
 ) -> None:
     page = watched_page
-    variants: dict[str, dict] = {}
+    lesson = CURRICULUM.lessons[FIRST]
+    shown: dict[str, dict] = {}
 
-    def remember(response: Response) -> None:
-        if (
-            "/api/lessons/composition/checks/c3" in response.url
-            and response.request.method == "GET"
-        ):
-            variants["c3"] = response.json()
+    def remember(response) -> None:
+        match = re.search(rf"/api/lessons/{FIRST}/checks/([\w-]+)$", response.url)
+        if match and response.request.method == "GET" and response.ok:
+            shown[match.group(1)] = response.json()
 
     page.on("response", remember)
-    sign_up(page, learn_server, "learner@example.org", "/lessons/composition")
+    sign_up(page, learn_server, "learner@example.org", f"/lessons/{FIRST}")
     # The lesson's lab preset travels in the address, as a shared lab link does.
-    expect(page).to_have_url(re.compile(r"/lessons/composition\?params=.*hidden"))
-    expect(page.locator(".learn-head h1")).to_have_text("Composition and depth")
-    expect(page.locator(".lesson-body .katex").first).to_be_visible()  # math typeset locally
+    expect(page).to_have_url(re.compile(rf"/lessons/{FIRST}(\?params=.*)?$"))
+    expect(page.locator(".learn-head h1")).to_have_text(lesson.title)
+    expect(page.locator(".lesson-body .katex").first).to_be_visible()  # KaTeX, served locally
 
-    # A choice, answered wrong first: the worked solution appears after the attempt.
-    c1 = page.locator("#check-c1")
-    c1.get_by_label("A fixed lookup").check()
-    c1.get_by_role("button", name="Submit").click()
-    expect(c1.locator(".verdict")).to_have_attribute("data-correct", "false")
-    expect(c1.locator(".solution")).to_contain_text("Worked solution")
-    c1.get_by_label("An affine map followed by a nonlinearity").check()
-    c1.get_by_role("button", name="Submit").click()
-    expect(c1.locator(".verdict")).to_have_attribute("data-correct", "true")
+    lab_checks = []
+    for check in lesson.checks:
+        card = page.locator(f"#check-{check.id}")
+        if check.kind == "lab":
+            lab_checks.append(check)
+            continue
+        expect(card.locator(".prompt")).to_be_visible()
+        answer(card, FIRST, check.id, shown.get(check.id, {}))
+        card.get_by_role("button", name="Submit").click()
+        expect(card.locator(".verdict")).to_have_attribute("data-correct", "true")
+        expect(card.locator(".solution")).to_contain_text("Worked solution")
+    assert lab_checks, "the first lesson has a lab challenge"
 
-    c2 = page.locator("#check-c2")
-    c2.locator("input[data-field=value]").fill("3")
-    c2.get_by_role("button", name="Submit").click()
-    expect(c2.locator(".verdict")).to_have_attribute("data-correct", "true")
-
-    # The generated exercise: its numbers are the server's; the test solves them itself.
-    c3 = page.locator("#check-c3")
-    expect(c3.locator("input[data-field=s]")).to_be_visible()
-    answer = generate("relu-forward", variants["c3"]["seed"]).answer
-    c3.locator("input[data-field=s]").fill(repr(answer["s"]))
-    c3.locator("input[data-field=p]").fill(repr(answer["p"]))
-    c3.get_by_role("button", name="Submit").click()
-    expect(c3.locator(".verdict")).to_have_attribute("data-correct", "true")
-    expect(page.locator("#unlocked")).to_contain_text("Softmax and cross-entropy")
-    expect(page.locator("[data-level-of=composition]")).to_have_text("familiar")
-
-    # The lab challenge: train the lesson's lab until the server's run meets it.
-    expect(page.locator("#lab")).to_have_attribute("data-state", "paused")
-    page.click("#play")
-    c4 = page.locator("#check-c4")
-    met = False
-    for _ in range(40):
-        page.wait_for_timeout(1500)
-        c4.get_by_role("button", name="Check my run").click()
-        verdict = c4.locator(".verdict")
-        expect(verdict).to_be_visible()
-        page.wait_for_function("() => !document.querySelector('#check-c4 button').disabled")
-        if verdict.get_attribute("data-correct") == "true":
-            met = True
-            break
-    assert met, c4.locator(".verdict").inner_text()
-    expect(page.locator("[data-level-of=composition]")).to_have_text("proficient")
-    page.click("#play")  # pause
+    for check in lab_checks:
+        card = page.locator(f"#check-{check.id}")
+        expect(card.locator(".prompt")).to_be_visible()
+        if card.locator(".load-preset").count():
+            card.locator(".load-preset").click()  # reloads the page with the challenge's params
+            card = page.locator(f"#check-{check.id}")
+        expect(page.locator("#lab")).to_have_attribute("data-state", "paused")
+        page.click("#play")
+        met = False
+        for _ in range(40):
+            page.wait_for_timeout(1500)
+            card.get_by_role("button", name="Check my run").click()
+            expect(card.locator(".verdict")).to_be_visible()
+            page.wait_for_function(
+                "id => !document.querySelector(`#check-${id} button`).disabled", arg=check.id
+            )
+            if card.locator(".verdict").get_attribute("data-correct") == "true":
+                met = True
+                break
+        assert met, card.locator(".verdict").inner_text()
+        page.click("#play")  # pause
+    expect(page.locator(f"[data-level-of={FIRST}]")).to_have_text("proficient")
 
     page.goto(f"{learn_server.url}/map")
-    expect(page.locator(".node[data-concept=softmax-ce]")).to_have_attribute("data-state", "open")
-    expect(page.locator(".node[data-concept=initialization]")).to_have_attribute(
-        "data-state", "open"
-    )
-    expect(page.locator(".node[data-concept=composition]")).to_have_attribute(
+    expect(page.locator(f".node[data-concept={FIRST}]")).to_have_attribute(
         "data-state", "in_progress"
     )
-    expect(page.locator("[data-ready=softmax-ce]")).to_be_visible()
-    page.click("[data-ready=softmax-ce]")
-    expect(page.locator(".learn-head h1")).to_have_text("Softmax and cross-entropy")
-    expect(page.locator("#check-s1 .prompt")).to_contain_text("Softmax outputs sum to")
+    following = [c.id for c in CURRICULUM.concepts.values() if c.needs == [FIRST]]
+    assert following
+    for concept_id in following:
+        node = page.locator(f".node[data-concept={concept_id}]")
+        expect(node).to_have_attribute("data-state", "open")
+    nxt = CURRICULUM.concepts[following[0]]
+    page.click(f"[data-ready={nxt.id}]")
+    expect(page.locator(".learn-head h1")).to_have_text(CURRICULUM.lessons[nxt.lessons[0]].title)
+    expect(page.locator(".lesson-check .prompt").first).to_be_visible()
 
 
 def test_due_review_in_the_browser(learn_server: Server, watched_page: Page) -> None:
     page = watched_page
     sign_up(page, learn_server, "reviewer@example.org", "/progress")
     expect(page.locator(".learn-head h1")).to_have_text("Your progress")
-    # Two days later, as FSRS scheduled it: written straight into the server's database.
+    # Days later, as FSRS scheduled it: written straight into the server's database.
     engine = make_engine(learn_server.database_url)
     with make_sessionmaker(engine)() as db:
         user = find_user(db, "reviewer@example.org")
@@ -137,7 +143,7 @@ def test_due_review_in_the_browser(learn_server: Server, watched_page: Page) -> 
         save_mastery(
             db,
             user_id=user.id,
-            concept_id="composition",
+            concept_id=FIRST,
             level=familiar.level,
             score=familiar.score,
             proficient_at=None,
@@ -148,27 +154,20 @@ def test_due_review_in_the_browser(learn_server: Server, watched_page: Page) -> 
         db.commit()
     engine.dispose()
     page.goto(f"{learn_server.url}/map")
-    expect(page.locator(".node[data-concept=composition]")).to_have_attribute(
+    expect(page.locator(f".node[data-concept={FIRST}]")).to_have_attribute(
         "data-state", "review_due"
     )
-    expect(page.locator(".node[data-concept=softmax-ce]")).to_have_attribute("data-state", "open")
 
     with page.expect_response(lambda r: r.url.endswith("/api/review")) as drawn:
         page.click("text=Start a mixed review")
     issued = drawn.value.json()
     items = page.locator("#review .lesson-check")
-    expect(items).to_have_count(2)
+    expect(items).to_have_count(len(issued["items"]))
+    assert issued["items"]
     for item in issued["items"]:
         card = page.locator(f"#review [data-variant='{item['variant']}']")
-        if item["kind"] == "choice":
-            card.locator("input[type=radio]").nth(1).check()
-        elif item["kind"] == "numeric":
-            card.locator("input[data-field=value]").fill("3")
-        else:
-            answer = generate("relu-forward", item["seed"]).answer
-            for name, value in answer.items():
-                card.locator(f"input[data-field={name}]").fill(repr(value))
+        answer(card, item["lesson"], item["id"], item)
     page.click("text=Submit the review")
     expect(page.locator("#review-result h2")).to_have_text("Review score 100%")
-    expect(page.locator("#review-result [data-concept=composition]")).to_contain_text("passed")
-    expect(page.locator("#review .verdict[data-correct=true]")).to_have_count(2)
+    expect(page.locator(f"#review-result [data-concept={FIRST}]")).to_contain_text("passed")
+    expect(page.locator("#review .verdict[data-correct=true]")).to_have_count(len(issued["items"]))
