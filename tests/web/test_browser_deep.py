@@ -34,6 +34,10 @@ def traces(page: Page, plot: str) -> list[str]:
 def test_compare_mode_draws_b_beside_a(lab: Page) -> None:
     assert traces(lab, "signal-plot") == ["A: std", "A: |mean|"]
     expect(lab.locator("#deep-compare")).to_have_attribute("data-compare", "off")
+    lab.locator("#b-form input[name=depth]").fill("99")
+    lab.click("#b-apply")
+    expect(lab.locator("#b-error")).to_contain_text("depth")
+    expect(lab.locator("#deep-compare")).to_have_attribute("data-compare", "off")
     lab.locator("#b-form select[name=residual]").select_option("true")
     lab.locator("#b-form input[name=depth]").fill("10")
     lab.click("#b-apply")

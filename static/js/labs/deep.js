@@ -164,7 +164,21 @@ export function createDeepStage({ root, state, configure }) {
       history = [];
       historyRevision += 1;
     },
-    onStatus: showParams,
+    onError(msg) {
+      const named = Array.isArray(msg.detail) ? msg.detail : [];
+      const b = named.filter((d) => String(d.param ?? "").startsWith("b."));
+      const text = b.map((d) => `${String(d.param).slice(2)}: ${String(d.msg)
+        .replace(/^Value error, /, "")}`).join("; ");
+      $("b-error").textContent = text ? `Config B refused — ${text}.` : "";
+      $("b-error").hidden = !text;
+    },
+    onStatus(msg) {
+      if (msg.params) {
+        $("b-error").textContent = "";
+        $("b-error").hidden = true;
+      }
+      showParams();
+    },
     onHello: showParams,
     tables: {
       signal: () => state.frame && layerTable(state.frame, "Activation mean and std per layer",
