@@ -113,9 +113,14 @@ def concept_map(request: Request, db: DbDep, user: CurrentUser) -> HTMLResponse:
     """The 20 concepts as a prerequisite graph coloured by where the learner stands."""
     curriculum = get_curriculum(request)
     at = now(request)
-    rows = concept_rows(curriculum, standing(db, user.id if user else None), at)
+    where = standing(db, user.id if user else None)
+    rows = concept_rows(curriculum, where, at)
     ready = [r for r in rows if r["state"] == "open"]
-    due = [r for r in rows if r["state"] == "review_due"]
+    pool = set(mastery.review_pool(where.states, at))
+    due = [r for r in rows if r["id"] in pool]
+    # Locked concepts one step away: everything they still need has been started at least.
+    started = {r["id"] for r in rows if r["level"] != "not_started"}
+    soon = [r for r in rows if r["state"] == "locked" and set(r["missing"]) <= started]
     return templates.TemplateResponse(
         request,
         "learn/map.html",
@@ -125,6 +130,7 @@ def concept_map(request: Request, db: DbDep, user: CurrentUser) -> HTMLResponse:
             "graph": layout(rows),
             "ready": ready,
             "due": due,
+            "soon": soon,
             "titles": {r["id"]: r["title"] for r in rows},
             "state_names": STATE_NAMES,
         },
@@ -171,6 +177,11 @@ def lesson_page(request: Request, lesson_id: str, db: DbDep, user: CurrentUser) 
             if c.kind == "lab" and c.preset and c.require.lab in LABS
         },
     }
+    if user is not None:
+        best = progress.best_scores(db, user_id=user.id)
+        context["best"] = {check: score for (lid, check), score in best.items() if lid == lesson.id}
+    else:
+        context["best"] = {}
     status = 403 if missing else 200
     return templates.TemplateResponse(request, "learn/lesson.html", context, status_code=status)
 

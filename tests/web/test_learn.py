@@ -265,3 +265,25 @@ def test_attempt_flow_on_sqlite_and_postgresql(tmp_path, db_url) -> None:
     assert [a["check"] for a in progress["attempts"]] == ["c3", "c2", "c1"]
     assert progress["concepts"][0]["due_at"] == "2026-03-04T09:00:00+00:00"
     own.app.state.engine.dispose()
+
+
+def test_map_names_what_unlocks_next(site) -> None:
+    client = site.client("ada@example.org")
+    assert 'data-soon="' not in client.get("/map").text
+    client.post("/api/lessons/composition/checks/c1/attempts", json={"response": {"choice": 0}})
+    page = client.get("/map").text
+    soon = re.findall(r'data-soon="([a-z-]+)"', page)
+    assert soon == ["softmax-ce", "initialization"]
+    assert "bring Composition and depth to familiar" in page
+
+
+def test_lesson_page_shows_your_best_scores(site) -> None:
+    client = site.client("ada@example.org")
+    client.post("/api/lessons/composition/checks/c1/attempts", json={"response": {"choice": 1}})
+    client.post("/api/lessons/composition/checks/c2/attempts", json={"response": {"value": 9}})
+    page = client.get("/lessons/composition").text
+    assert re.search(r'data-check="c1" data-kind="choice"\s+data-best="1.0"', page)
+    assert re.search(r'data-check="c2" data-kind="numeric"\s+data-best="0.0"', page)
+    assert not re.search(r'data-check="c3" data-kind="generated"\s+data-best', page)
+    other = site.client("bob@example.org").get("/lessons/composition").text
+    assert "data-best" not in other

@@ -72,6 +72,7 @@ def test_review_twelve_hours_after_proficient_makes_mastered(site) -> None:
     site.clock.at += timedelta(hours=11)
     assert client.get("/api/review").json()["items"] == []  # not ripe, not due
     site.clock.at += timedelta(hours=1)
+    assert 'data-due="composition"' in client.get("/map").text  # ripe for a mastery review
     review = client.get("/api/review").json()
     assert len(review["items"]) == 2
     assert {item["concept"]["id"] for item in review["items"]} == {"composition"}

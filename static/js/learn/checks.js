@@ -49,8 +49,12 @@ class CheckCard {
     const answer = el("div", { class: "answer" });
     this.verdict = el("div", { class: "result", "aria-live": "polite" });
     this.note = el("p", { class: "note", role: "status" });
+    const best = this.item.dataset.best;
+    const before = best === undefined ? null : el("p", { class: "before muted" },
+      Number(best) >= 1 ? "You have answered this one right before; answer again to practise."
+        : `Your best so far: ${Math.round(Number(best) * 100)}%.`);
     this.item.replaceChildren(
-      el("div", { class: "prompt prose", html: check.prompt_html }), form, this.verdict);
+      el("div", { class: "prompt prose", html: check.prompt_html }), before, form, this.verdict);
     form.append(answer);
     if (check.kind === "lab") {
       answer.append(el("ul", { class: "requirement" },
@@ -99,6 +103,7 @@ class CheckCard {
       return;
     }
     this.item.dataset.score = String(result.body.score);
+    this.item.dataset.best = String(Math.max(result.body.score, Number(this.item.dataset.best ?? 0)));
     showVerdict(this.verdict, result.body);
     showLevels(result.body.level);
     showUnlocked(result.body.unlocked);
