@@ -287,3 +287,17 @@ def test_lesson_page_shows_your_best_scores(site) -> None:
     assert not re.search(r'data-check="c3" data-kind="generated"\s+data-best', page)
     other = site.client("bob@example.org").get("/lessons/composition").text
     assert "data-best" not in other
+
+
+def test_lesson_unlocked_for_one_learner_opens_for_them_only(site) -> None:
+    from app.db import progress
+
+    ada = site.client("ada@example.org")
+    bob = site.client("bob@example.org")
+    with site.app.state.sessionmaker() as db:
+        progress.unlock_lesson(db, user_id=ada.user_id, lesson_id="softmax", by_user_id=None)
+        db.commit()
+    assert ada.get("/lessons/softmax").status_code == 200
+    assert ada.get("/api/lessons/softmax/checks/s1").status_code == 200
+    assert 'data-concept="softmax-ce" data-state="open"' in ada.get("/map").text
+    assert bob.get("/lessons/softmax").status_code == 403
