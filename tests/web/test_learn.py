@@ -301,3 +301,13 @@ def test_lesson_unlocked_for_one_learner_opens_for_them_only(site) -> None:
     assert ada.get("/api/lessons/softmax/checks/s1").status_code == 200
     assert 'data-concept="softmax-ce" data-state="open"' in ada.get("/map").text
     assert bob.get("/lessons/softmax").status_code == 403
+
+
+def test_map_invites_to_log_in_when_sign_up_is_closed(site) -> None:
+    site.app.state.settings.signup_open = False
+    try:
+        page = site.client().get("/map").text
+    finally:
+        site.app.state.settings.signup_open = True
+    assert "/signup" not in page.split('<main id="main"')[1].split("</main>")[0]
+    assert "/login?next=/map" in page
