@@ -48,6 +48,12 @@ def test_clicking_a_head_shows_its_map_step_by_step(lab: Page) -> None:
         cells = rows.nth(k).locator("td").all_inner_texts()
         assert sum(float(c) for c in cells if c != "masked") == pytest.approx(1.0, abs=0.01)
     assert step_count(lab) == 0  # choosing a head does not rebuild the model
+    # the keyboard moves the choice: left to head 1 of layer 2, up to head 1 of layer 1
+    chosen.press("ArrowLeft")
+    expect(lab.locator("#head-canvas")).to_have_attribute("data-shown", "1,0")
+    lab.locator(f"{HEADS}[data-layer='1'][data-head='0']").press("ArrowUp")
+    expect(first).to_have_attribute("aria-pressed", "true")
+    expect(lab.locator("#head-canvas")).to_have_attribute("data-shown", "0,0")
 
 
 def test_play_trains_and_the_answer_comes_right(lab: Page) -> None:

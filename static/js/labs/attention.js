@@ -94,6 +94,22 @@ export function createAttentionStage({ root, state, configure }) {
   number.addEventListener("change", () => choose(Number.parseInt(number.value, 10) || 0));
   view.addEventListener("change", () => shown && drawMaps(shown));
 
+  // Arrow keys move the choice between heads (left/right) and layers (up/down).
+  const MOVES = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+  heads.addEventListener("keydown", (event) => {
+    const button = event.target.closest?.(".att-head-button");
+    const move = MOVES[event.key];
+    if (!button || !move) return;
+    event.preventDefault();
+    const layer = Number(button.dataset.layer) + move[0];
+    const head = Number(button.dataset.head) + move[1];
+    const next = heads.querySelector(`[data-layer="${layer}"][data-head="${head}"]`);
+    if (next) {
+      next.focus();
+      next.click();
+    }
+  });
+
   /** One button per head, each holding a canvas of its map, rebuilt when the shape changes. */
   function buildHeads(layers, nh, length) {
     const key = `${layers}×${nh}×${length}`;
@@ -181,7 +197,9 @@ export function createAttentionStage({ root, state, configure }) {
       shown = frame;
       const m = frame.metrics;
       renderSequence($("att-sequence"), frame, meta());
-      $("example-verdict").textContent = m.example_right ? "all right" : "some slots wrong";
+      const pct = (x) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : "—");
+      $("example-verdict").textContent = `${m.example_right ? "all right" : "some slots wrong"}` +
+        ` · test set: ${pct(m.test_acc)} of tokens, ${pct(m.test_seq_acc)} of whole sequences`;
       if (document.activeElement !== number) number.value = String(state.params.example);
       drawMaps(frame);
       drawHeadSteps(canvases.head, { ...frame, causal: meta().causal }, positionLabels());
