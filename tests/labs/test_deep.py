@@ -196,3 +196,44 @@ def test_a_diverged_run_still_frames_with_null_metrics() -> None:
     frame = run.frame()
     assert frame.metrics["loss"] is None and frame.metrics["batch_loss"] is None
     assert np.isnan(frame.arrays["jacobian/product"]).all()
+
+
+def test_jacobian_arrays_match_autograd_on_the_snapshot() -> None:
+    from torch.autograd.functional import jacobian
+
+    from app.nets.norms import group_count
+    from tests.nets import deep_reference
+
+    run = lab(depth=4, width=8, norm="group", residual=True, compare=True, b={"norm": "batch"})
+    run.step(6)
+    frame = run.frame()
+    snapshot = {k: torch.from_numpy(v) for k, v in run.snapshot().items()}
+    x = run.data.x_train[0].double()  # the documented probe input
+    for which, prefix in (("a", ""), ("b", "b/")):
+        config = run.trainees[which].config
+        state = {k[len(prefix) :]: v for k, v in snapshot.items() if k.startswith(prefix)}
+        if which == "a":
+            state = {k: v for k, v in state.items() if not k.startswith("b/")}
+
+        def stack(v: torch.Tensor, config=config, state=state) -> torch.Tensor:
+            outs = deep_reference.forward(config, state, v[None], group_count(config.width))
+            return outs[-2][0]
+
+        end_to_end = jacobian(stack, x)  # (width, 2)
+        np.testing.assert_allclose(
+            frame.arrays[prefix + "jacobian/product"],
+            torch.linalg.svdvals(end_to_end).numpy(),
+            rtol=1e-4,
+            atol=1e-6,
+        )
+        h = x
+        for index in range(config.depth):
+
+            def layer(v: torch.Tensor, index=index, config=config, state=state) -> torch.Tensor:
+                groups = group_count(config.width)
+                return deep_reference.block(config, state, index, v[None], groups)[0]
+
+            expected = torch.linalg.svdvals(jacobian(layer, h)).numpy()
+            got = frame.arrays[prefix + "jacobian/layers"][index, : len(expected)]
+            np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
+            h = layer(h)
