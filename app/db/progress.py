@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    delete,
     event,
     func,
     select,
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from app.db.base import Base, utcnow
 
 ID_LENGTH = 100  # lesson, check and concept ids
+OPEN_VARIANTS = 5  # unanswered variants kept per learner and check
 
 
 class Attempt(Base):
@@ -252,7 +254,30 @@ def issue_variant(
     concept_id: str | None = None,
     now: datetime | None = None,
 ) -> IssuedVariant:
-    """Remember a seed handed to a learner for one check; the caller commits."""
+    """Remember a seed handed to a learner for one check; the caller commits.
+
+    Only the newest OPEN_VARIANTS unanswered variants of a check stay answerable (a few open
+    tabs), so asking again and again cannot grow the table without bound.
+    """
+    stale = (
+        select(IssuedVariant.id)
+        .where(
+            IssuedVariant.user_id == user_id,
+            IssuedVariant.lesson_id == lesson_id,
+            IssuedVariant.check_id == check_id,
+            IssuedVariant.batch.is_(None) if batch is None else IssuedVariant.batch == batch,
+            IssuedVariant.answered_at.is_(None),
+        )
+        .order_by(IssuedVariant.id.desc())
+        .offset(OPEN_VARIANTS - 1)
+    )
+    old = list(db.scalars(stale))
+    if old:
+        db.execute(
+            delete(IssuedVariant)
+            .where(IssuedVariant.id.in_(old))
+            .execution_options(synchronize_session=False)
+        )
     variant = IssuedVariant(
         user_id=user_id,
         lesson_id=lesson_id,
@@ -309,3 +334,17 @@ def review_batch(db: Session, *, user_id: int, batch: str) -> list[IssuedVariant
         .order_by(IssuedVariant.id)
     )
     return list(db.scalars(query))
+
+
+def drop_open_reviews(db: Session, *, user_id: int) -> int:
+    """Forget this learner's unanswered review items (a new review replaces them)."""
+    dropped = db.execute(
+        delete(IssuedVariant)
+        .where(
+            IssuedVariant.user_id == user_id,
+            IssuedVariant.batch.is_not(None),
+            IssuedVariant.answered_at.is_(None),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(dropped.rowcount or 0)

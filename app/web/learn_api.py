@@ -39,11 +39,12 @@ def require_open(request: Request, db: DbDep, user_id: int | None, lesson_id: st
     """The lesson if it is open to this learner; 404 unknown, 403 locked (naming why)."""
     curriculum = get_curriculum(request)
     lesson = lesson_or_404(curriculum, lesson_id)
-    missing = standing(db, user_id).missing_for_lesson(curriculum, lesson_id)
+    where = standing(db, user_id)
+    missing = where.missing_for_lesson(curriculum, lesson_id)
     if missing:
         titles = ", ".join(curriculum.concepts[c].title for c in missing)
         raise HTTPException(
-            403, f"lesson {lesson_id!r} is locked: first reach familiar on {titles}"
+            403, f"lesson {lesson_id!r} is locked: first reach {where.required} on {titles}"
         )
     return lesson
 

@@ -46,6 +46,7 @@ def get_review(request: Request, db: DbDep, user: RequiredUser) -> dict[str, Any
     at = now(request)
     pool = mastery.review_pool(where.states, at)[:MAX_CONCEPTS]
     rng = random.Random(secrets.randbits(64))
+    progress.drop_open_reviews(db, user_id=user.id)  # one open review per learner
     batch = secrets.token_hex(16)
     items = []
     for concept_id in pool:

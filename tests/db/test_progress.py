@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.db import progress
 from app.db.models import User
-from app.db.progress import Attempt, Mastery
+from app.db.progress import Attempt, IssuedVariant, Mastery
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -194,3 +194,32 @@ def test_attempt_needs_an_existing_user(db_session: Session) -> None:
     )
     with pytest.raises(IntegrityError):
         db_session.flush()
+
+
+def test_only_the_newest_unanswered_variants_stay_open(db_session: Session) -> None:
+    ada = _user(db_session, "ada@example.org")
+    where = {"user_id": ada.id, "lesson_id": "composition", "check_id": "c3"}
+    ids = [progress.issue_variant(db_session, seed=s, **where).id for s in range(7)]
+    db_session.commit()
+    assert progress.OPEN_VARIANTS == 5
+    for old in ids[:2]:
+        assert progress.take_variant(db_session, variant_id=old, **where) is None
+    for recent in ids[2:]:
+        assert progress.take_variant(db_session, variant_id=recent, **where) is not None
+    db_session.commit()
+    # Answered variants are kept (attempts name their seeds); other checks are untouched.
+    other = progress.issue_variant(db_session, **{**where, "check_id": "c9"}, seed=1)
+    assert db_session.get(IssuedVariant, ids[2]) is not None and other.id > ids[-1]
+
+
+def test_a_new_review_drops_the_unanswered_one(db_session: Session) -> None:
+    ada = _user(db_session, "ada@example.org")
+    bob = _user(db_session, "bob@example.org")
+    item = {"lesson_id": "composition", "check_id": "c1", "seed": 0, "concept_id": "composition"}
+    progress.issue_variant(db_session, user_id=ada.id, batch="first", **item)
+    progress.issue_variant(db_session, user_id=bob.id, batch="bobs", **item)
+    db_session.commit()
+    assert progress.drop_open_reviews(db_session, user_id=ada.id) == 1
+    db_session.commit()
+    assert progress.review_batch(db_session, user_id=ada.id, batch="first") == []
+    assert len(progress.review_batch(db_session, user_id=bob.id, batch="bobs")) == 1
