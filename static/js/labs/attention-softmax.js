@@ -85,6 +85,7 @@ export class SoftmaxPanel {
     this.naive = $("naive-verdict");
     this.lse = $("lse-verdict");
     this.max = $("max-logit");
+    this.loss = $("softmax-loss");
     this.slider.addEventListener("input", () => {
       this.readout.textContent = `×${scaleAt(Number(this.slider.value))}`;
     });
@@ -111,6 +112,9 @@ export class SoftmaxPanel {
     this.lse.textContent = m.lse_softmax_ok ? "log-sum-exp: finite" : "log-sum-exp: broken";
     this.max.textContent = `largest z ${m.max_logit === null ? "—" : show(m.max_logit)} ` +
       "(exp overflows float32 above 88.7)";
+    const ce = (x) => (x === null ? "inf or NaN" : show(x));
+    this.loss.textContent = "cross-entropy −log p of the right class: naive " +
+      `${ce(m.naive_loss)}, log-sum-exp ${ce(m.lse_loss)}`;
     const target = frame.arrays.target.data[m.position];
     const rows = softmaxRows(frame, classes).map(([name, ...xs], j) => {
       const tr = document.createElement("tr");
