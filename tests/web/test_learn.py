@@ -311,3 +311,28 @@ def test_map_invites_to_log_in_when_sign_up_is_closed(site) -> None:
         site.app.state.settings.signup_open = True
     assert "/signup" not in page.split('<main id="main"')[1].split("</main>")[0]
     assert "/login?next=/map" in page
+
+
+@pytest.mark.parametrize("path", ["/map", "/lessons/composition?params={}", "/progress", "/review"])
+def test_learner_pages_load_only_local_scripts_and_styles(site, path) -> None:
+    client = site.client("ada@example.org")
+    page = client.get(path).text
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
+    assert all(body.strip() == "" for _, body in scripts)  # CSP: no inline script
+    sources = [re.search(r'src="([^"]+)"', attrs).group(1) for attrs, _ in scripts]
+    sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
+    for url in sources + sheets:
+        assert url.startswith("/static/"), url
+        assert client.get(url).status_code == 200, url
+    if path != "/map" and path != "/progress":
+        assert "/static/vendor/katex/katex.min.js" in sources
+        assert "/static/js/learn/math.js" in sources
+
+
+def test_katex_fonts_are_served_locally(site) -> None:
+    client = site.client()
+    css = client.get("/static/vendor/katex/katex.min.css").text
+    fonts = sorted(set(re.findall(r"url\((fonts/[^)]+\.woff2)\)", css)))
+    assert len(fonts) >= 10
+    for font in fonts:
+        assert client.get(f"/static/vendor/katex/{font}").status_code == 200, font
