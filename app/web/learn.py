@@ -113,7 +113,7 @@ def concept_map(request: Request, db: DbDep, user: CurrentUser) -> HTMLResponse:
     """The 20 concepts as a prerequisite graph coloured by where the learner stands."""
     curriculum = get_curriculum(request)
     at = now(request)
-    where = standing(db, user.id if user else None)
+    where = standing(request, db, user.id if user else None)
     rows = concept_rows(curriculum, where, at)
     ready = [r for r in rows if r["state"] == "open"]
     pool = set(mastery.review_pool(where.states, at))
@@ -155,7 +155,7 @@ def lesson_page(request: Request, lesson_id: str, db: DbDep, user: CurrentUser) 
     """A lesson: its text, the lab with the lesson's preset, its checks (or why it is locked)."""
     curriculum = get_curriculum(request)
     lesson = lesson_or_404(curriculum, lesson_id)
-    where = standing(db, user.id if user else None)
+    where = standing(request, db, user.id if user else None)
     missing = where.missing_for_lesson(curriculum, lesson.id)
     lab = LABS.get(lesson.lab) if lesson.lab else None
     if not missing and lab is not None and "params" not in request.query_params:
@@ -167,6 +167,7 @@ def lesson_page(request: Request, lesson_id: str, db: DbDep, user: CurrentUser) 
         "lesson": lesson,
         "concepts": [curriculum.concepts[c] for c in lesson.concepts if c in curriculum.concepts],
         "missing": [curriculum.concepts[c] for c in missing],
+        "required": where.required,
         "levels": where.levels,
         "body_html": render_markdown(lesson.body),
         "lab": describe(lab) if lab is not None and not missing else None,
@@ -191,7 +192,7 @@ def progress_page(request: Request, db: DbDep, user: RequiredUser) -> HTMLRespon
     """Your own levels, scores, reviews due and latest attempts."""
     curriculum = get_curriculum(request)
     at = now(request)
-    where = standing(db, user.id)
+    where = standing(request, db, user.id)
     rows = concept_rows(curriculum, where, at)
     attempts = progress.list_attempts(db, user_id=user.id, limit=50)
     lesson_titles = {lesson.id: lesson.title for lesson in curriculum.lessons.values()}

@@ -39,7 +39,7 @@ def require_open(request: Request, db: DbDep, user_id: int | None, lesson_id: st
     """The lesson if it is open to this learner; 404 unknown, 403 locked (naming why)."""
     curriculum = get_curriculum(request)
     lesson = lesson_or_404(curriculum, lesson_id)
-    where = standing(db, user_id)
+    where = standing(request, db, user_id)
     missing = where.missing_for_lesson(curriculum, lesson_id)
     if missing:
         titles = ", ".join(curriculum.concepts[c].title for c in missing)
@@ -124,7 +124,7 @@ def post_attempt(
         result = grade(check, seed, body.response, run_state)
     except CheckError as exc:
         raise HTTPException(422, str(exc)) from None
-    where = standing(db, user.id)
+    where = standing(request, db, user.id)
     before = where.levels
     attempt = progress.record_attempt(
         db,
@@ -187,7 +187,7 @@ def _iso(value: datetime | None) -> str | None:
 def get_progress(request: Request, db: DbDep, user: RequiredUser) -> dict[str, Any]:
     """Your levels per concept, what is due, and your latest attempts."""
     curriculum = get_curriculum(request)
-    where = standing(db, user.id)
+    where = standing(request, db, user.id)
     at = now(request)
     concepts = []
     for concept_id in curriculum.concepts:

@@ -42,7 +42,7 @@ SEED_LIMIT = 2**31
 def get_review(request: Request, db: DbDep, user: RequiredUser) -> dict[str, Any]:
     """A new mixed review of your due concepts (empty when nothing is due)."""
     curriculum = get_curriculum(request)
-    where = standing(db, user.id)
+    where = standing(request, db, user.id)
     at = now(request)
     pool = mastery.review_pool(where.states, at)[:MAX_CONCEPTS]
     rng = random.Random(secrets.randbits(64))
@@ -151,7 +151,7 @@ def post_review(request: Request, body: ReviewIn, db: DbDep, user: RequiredUser)
                 "solution_html": render_markdown(result.solution),
             }
         )
-    where = standing(db, user.id)
+    where = standing(request, db, user.id)
     concepts = []
     for concept_id, got in scores.items():
         score = sum(got) / len(got)

@@ -169,11 +169,19 @@ class Standing:
         return not missing
 
 
-def standing(db: Session, user_id: int | None) -> Standing:
-    """The learner's standing (an anonymous visitor's is empty)."""
+def standing(request: Request, db: Session, user_id: int | None) -> Standing:
+    """The learner's standing (an anonymous visitor's is empty).
+
+    The level prerequisites must reach is DEFAULT_REQUIRED unless the app has a
+    ``state.required_level(db, user_id) -> str`` hook (a class asking for proficient).
+    """
     if user_id is None:
         return Standing({}, set())
-    return Standing(states_of(db, user_id), progress.unlocked_lessons(db, user_id=user_id))
+    hook = getattr(request.app.state, "required_level", None)
+    required = hook(db, user_id) if hook is not None else DEFAULT_REQUIRED
+    mastery.rank(required)  # a hook answering an unknown level is named here
+    states = states_of(db, user_id)
+    return Standing(states, progress.unlocked_lessons(db, user_id=user_id), required)
 
 
 def concept_rows(curriculum: Curriculum, where: Standing, now: datetime) -> list[dict[str, Any]]:

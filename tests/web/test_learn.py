@@ -336,3 +336,18 @@ def test_katex_fonts_are_served_locally(site) -> None:
     assert len(fonts) >= 10
     for font in fonts:
         assert client.get(f"/static/vendor/katex/{font}").status_code == 200, font
+
+
+def test_a_class_may_require_proficient(tmp_path) -> None:
+    own = make_learn_app(tmp_path)
+    own.app.state.required_level = lambda db, user_id: "proficient"
+    client = own.client("ada@example.org")
+    client.post("/api/lessons/composition/checks/c1/attempts", json={"response": {"choice": 1}})
+    client.post("/api/lessons/composition/checks/c2/attempts", json={"response": {"value": 3}})
+    result = _answer_generated(client)
+    assert result["level"] == {"composition": "familiar"} and result["unlocked"] == []
+    page = client.get("/lessons/softmax")
+    assert page.status_code == 403 and "<strong>proficient</strong>" in page.text
+    api = client.get("/api/lessons/softmax/checks/s1")
+    assert "first reach proficient on Composition and depth" in api.json()["detail"]
+    own.app.state.engine.dispose()
