@@ -83,11 +83,12 @@ def run_state_for(request: Request, run_id: str | None, user_id: int) -> dict[st
     if run_id is None:
         raise HTTPException(422, "a lab challenge is checked on a run: send its id as 'run'")
     run = request.app.state.runtime.runs.get(run_id)
-    if run is None or getattr(run, "owner_id", None) != user_id:
+    if run is None or run.owner_id != user_id:
         raise HTTPException(404, f"no run {run_id!r} of yours is live on this server")
-    if run.latest is None:
+    state = run.latest
+    if state is None:
         raise HTTPException(409, "that run has no frame yet: start it, then check again")
-    return dict(run.latest)
+    return state
 
 
 @router.post("/lessons/{lesson_id}/checks/{check_id}/attempts")
