@@ -150,6 +150,15 @@ def preset_query(lab: Any, preset: dict[str, Any]) -> str | None:
     return "?" + urlencode({"params": json.dumps(changed, separators=(",", ":"), sort_keys=True)})
 
 
+def _next_lesson(curriculum: Any, lesson_id: str) -> Any:
+    """The lesson after this one in the curriculum's order (concepts in prerequisite order)."""
+    order = [
+        lid for c in curriculum.concepts.values() for lid in c.lessons if lid in curriculum.lessons
+    ]
+    following = order[order.index(lesson_id) + 1 :] if lesson_id in order else []
+    return curriculum.lessons[following[0]] if following else None
+
+
 @router.get("/lessons/{lesson_id}", response_class=HTMLResponse)
 def lesson_page(request: Request, lesson_id: str, db: DbDep, user: CurrentUser) -> Response:
     """A lesson: its text, the lab with the lesson's preset, its checks (or why it is locked)."""
@@ -168,6 +177,7 @@ def lesson_page(request: Request, lesson_id: str, db: DbDep, user: CurrentUser) 
         "concepts": [curriculum.concepts[c] for c in lesson.concepts if c in curriculum.concepts],
         "missing": [curriculum.concepts[c] for c in missing],
         "required": where.required,
+        "next_lesson": _next_lesson(curriculum, lesson.id),
         "levels": where.levels,
         "body_html": render_markdown(lesson.body),
         "lab": describe(lab) if lab is not None and not missing else None,

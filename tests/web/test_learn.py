@@ -351,3 +351,17 @@ def test_a_class_may_require_proficient(tmp_path) -> None:
     api = client.get("/api/lessons/softmax/checks/s1")
     assert "first reach proficient on Composition and depth" in api.json()["detail"]
     own.app.state.engine.dispose()
+
+
+def test_lesson_links_to_the_next_lesson(site) -> None:
+    page = site.client().get("/lessons/composition?params={}").text
+    assert 'data-next="softmax"' in page
+    last = site.client("ada@example.org")
+    with site.app.state.sessionmaker() as db:
+        from app.db import progress
+
+        progress.unlock_lesson(
+            db, user_id=last.user_id, lesson_id="initialization", by_user_id=None
+        )
+        db.commit()
+    assert "data-next=" not in last.get("/lessons/initialization").text
