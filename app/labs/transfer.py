@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from app.data import digits
 from app.labs import checkpoints, transfer_params
 from app.labs.base import Lab, LabError, Output
-from app.labs.cnn import upsample
+from app.labs.cnn import tensor_norms, upsample
 from app.labs.sampling import EpochSampler
 from app.labs.transfer_params import PRETRAIN_BATCH, PRETRAIN_LR, TransferParams
 from app.nets.cnn import CNN, CNNConfig, LayerSpec
@@ -114,8 +114,8 @@ class TransferLab(Lab):
         return {
             "models": models.get(p.mode, ["finetune", "scratch"]),
             "classes": list(range(5)) if p.mode == "pretrain" else list(range(5, 10)),
-            "checkpoints": checkpoints.enabled(),
             "key": checkpoints.params_key(p.shaping()),
+            "weights": ["blocks.0.conv.weight", "blocks.2.conv.weight", "head.weight"],
         }
 
     def rebuild(self) -> None:
@@ -195,11 +195,15 @@ class TransferLab(Lab):
             "batch_loss": self.last_loss,
             "epoch": self.batches.samples_seen / len(self.x_train),
             "checkpoint": self.saved,
+            "checkpoints_enabled": checkpoints.enabled(),  # known in the worker, not the server
         }
         arrays = {
             f"kernels/{name}": m.blocks[0].conv.weight.detach()[:, 0].numpy().copy()  # (16, 3, 3)
             for name, m in self.models.items()
         }
+        tensors = [w for _, w in main.weight_tensors()]
+        arrays["weight_norm"] = np.array(tensor_norms(tensors), dtype=np.float32)
+        arrays["grad_norm"] = np.array(tensor_norms([w.grad for w in tensors]), dtype=np.float32)
         return Output(self.step_count, metrics, arrays)
 
     # -- checkpoints ---------------------------------------------------------------------
@@ -238,7 +242,13 @@ class TransferLab(Lab):
         if name == "resume":
             wanted = args.get("name") if isinstance(args, dict) else None
             self.load_state(checkpoints.load(self.id, self.key, wanted))
-            return Output(self.step_count, {"resumed": wanted}, extra={"checkpoints": self._list()})
+            now = self.frame()  # the resumed run's frame, so the page shows it at once
+            return Output(
+                self.step_count,
+                {**now.metrics, "resumed": wanted},
+                now.arrays,
+                extra={"checkpoints": self._list()},
+            )
         raise LabError(
             "unknown_probe",
             f"unknown probe {name!r}; transfer has 'checkpoint', 'checkpoints' and 'resume'",
