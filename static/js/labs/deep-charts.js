@@ -45,12 +45,18 @@ function layerTraces(frame, lines, transform = positive) {
   }));
 }
 
-function layerLayout(title, traces, log = true) {
+/** Ticks of a log axis: 1-2-5 ones over several decades, Plotly's own within one. */
+function ticks(traces) {
+  const ys = traces.flatMap((t) => t.y).filter((v) => v !== null);
+  if (!ys.length || Math.max(...ys) / Math.min(...ys) < 10) return {};
+  return logTicks(ys);
+}
+
+function layerLayout(title, traces) {
   return baseLayout({
     margin: { l: 52, r: 10, t: 26, b: 36 },
     xaxis: { title: { text: "layer" }, gridcolor: "#e3e7ec", zeroline: false },
-    yaxis: { title: { text: title }, gridcolor: "#e3e7ec", type: log ? "log" : "linear",
-      ...(log ? logTicks(traces.flatMap((t) => t.y)) : {}) },
+    yaxis: { title: { text: title }, gridcolor: "#e3e7ec", type: "log", ...ticks(traces) },
   });
 }
 
@@ -122,8 +128,8 @@ export function drawJacobian(div, frame) {
   return react(div, traces, layerLayout("singular value", traces));
 }
 
-/** Activation histograms: one row per layer, darker = more values in the bin (square-root
- * scale, so that a bin of zeros from a ReLU does not wash out the rest of its row). */
+/** Activation histograms: one row per layer, darker = more values in the bin (log scale, so
+ * that a bin full of a ReLU's zeros does not wash out the rest of its row). */
 export function drawHistograms(canvas, frame) {
   const configs = shown(frame);
   const ratio = window.devicePixelRatio || 1;
@@ -150,7 +156,7 @@ export function drawHistograms(canvas, frame) {
       const row = v.slice(r * bins, (r + 1) * bins);
       const top = Math.max(...row) || 1;
       for (let b = 0; b < bins; b++) {
-        const [R, G, B] = sequential(Math.sqrt(row[b] / top)); // sqrt: small bins stay visible
+        const [R, G, B] = sequential(Math.log1p(row[b]) / Math.log1p(top));
         ctx.fillStyle = `rgb(${R},${G},${B})`;
         ctx.fillRect(x0 + b * cellW, 16 + r * cellH, Math.ceil(cellW), Math.ceil(cellH));
       }
