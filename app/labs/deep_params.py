@@ -25,9 +25,11 @@ N_TEST = {"spirals": N_SPIRALS // 2, "digits": 360}
 PROBE_BATCH = 128  # the first training examples: the batch the signal probes use
 
 # Cost model, one torch thread (measured in bench/steptime.py, then rounded down to be safe):
-# a step costs about LAYER_S per hidden block plus its multiply-adds at MACS_PER_SECOND.
+# a step costs STEP_OVERHEAD_S, LAYER_S per hidden block, and its multiply-adds at
+# MACS_PER_SECOND.
 MACS_PER_SECOND = 1e10
 LAYER_S = 1.2e-4
+STEP_OVERHEAD_S = 5e-4  # per step whatever the size: loss, optimiser, batch indexing
 SVD_S = 3e-10  # per width³ of one layer's singular values
 PROBE_LAYER_S = 8e-4  # per block: the probes' Python and autograd overhead (measured)
 MAX_BUSY = 1.0  # training may keep one core busy for at most this share of each second
@@ -114,7 +116,7 @@ class DeepParams(BaseModel):
 def step_seconds(config: DeepMLPConfig, batch: int) -> float:
     """Estimated seconds of one training step (forward, backward twice, update)."""
     _, macs = count(config)
-    return config.depth * LAYER_S + 3 * macs * batch / MACS_PER_SECOND
+    return STEP_OVERHEAD_S + config.depth * LAYER_S + 3 * macs * batch / MACS_PER_SECOND
 
 
 def probe_seconds(config: DeepMLPConfig, dataset: str) -> float:
