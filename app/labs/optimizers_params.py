@@ -17,6 +17,7 @@ OptimizerId = Literal["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"]
 MAX_STEPS_PER_SECOND = 2000
 MAX_CPU_SHARE = 0.5  # of one core: a run's training may take at most this much of it
 PATH_STEP_S = 3e-4  # per optimiser and step on a 2-D surface (measured: 0.15–0.4 ms)
+NET_FRAME_S = 1.5e-3  # per optimiser and frame: its network's train and test evaluation
 NET_STEP_S = 1e-3  # per optimiser and step of the small network (measured: 0.4–0.9 ms)
 NET_HIDDEN = (16, 16)  # the small network's hidden widths
 NET_POINTS = 200  # two-moons points of the network part (160 train, 40 test)
@@ -24,7 +25,7 @@ NET_TRAIN = 160
 
 
 def _lr(default: float, name: str) -> Any:
-    return Field(default, gt=0.0, le=1.0, description=f"Learning rate of {name}")
+    return Field(default, gt=0.0, le=1.0, title=f"{name} rate", description=f"lr of {name}")
 
 
 class OptimizersParams(BaseModel):
@@ -33,43 +34,72 @@ class OptimizersParams(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     surface: Literal["rosenbrock", "saddle", "bowl"] = Field(
-        "rosenbrock", description="The 2-D loss surface the paths run on"
+        "rosenbrock", title="Loss surface", description="The 2-D function the paths run down"
     )
-    start_x: float = Field(-1.5, ge=X_RANGE[0], le=X_RANGE[1], description="Start point's x")
-    start_y: float = Field(2.0, ge=Y_RANGE[0], le=Y_RANGE[1], description="Start point's y")
+    start_x: float = Field(
+        -1.5, ge=X_RANGE[0], le=X_RANGE[1], title="Start x", description="Where every path starts"
+    )
+    start_y: float = Field(
+        2.0, ge=Y_RANGE[0], le=Y_RANGE[1], title="Start y", description="Where every path starts"
+    )
     optimizers: Annotated[list[OptimizerId], Field(min_length=1, max_length=6)] = Field(
         default_factory=lambda: ["sgd", "momentum", "adam"],
-        description="The optimisers raced side by side",
+        title="Optimisers",
+        description="The update rules raced side by side",
     )
     lr_sgd: float = _lr(0.1, "SGD")
-    lr_momentum: float = _lr(0.02, "SGD with momentum")
-    lr_nesterov: float = _lr(0.02, "SGD with Nesterov momentum")
+    lr_momentum: float = _lr(0.02, "Momentum")
+    lr_nesterov: float = _lr(0.02, "Nesterov")
     lr_rmsprop: float = _lr(0.01, "RMSProp")
     lr_adam: float = _lr(0.05, "Adam")
     lr_adamw: float = _lr(0.05, "AdamW")
-    momentum: float = Field(0.9, gt=0.0, le=0.99, description="Momentum β (momentum, Nesterov)")
+    momentum: float = Field(
+        0.9,
+        gt=0.0,
+        le=0.99,
+        title="Momentum β",
+        description="Velocity kept per step (SGD variants)",
+    )
     rms_alpha: float = Field(
-        0.99, ge=0.5, le=0.9999, description="RMSProp's decay of the squared gradients"
+        0.99, ge=0.5, le=0.9999, title="RMSProp α", description="Decay of RMSProp's mean of g²"
     )
-    beta1: float = Field(0.9, ge=0.0, le=0.99, description="Adam's decay of the mean gradient")
+    beta1: float = Field(
+        0.9, ge=0.0, le=0.99, title="Adam β1", description="Decay of Adam's mean gradient m"
+    )
     beta2: float = Field(
-        0.999, ge=0.5, le=0.9999, description="Adam's decay of the squared gradients"
+        0.999, ge=0.5, le=0.9999, title="Adam β2", description="Decay of Adam's mean of g², v"
     )
-    eps: float = Field(1e-8, ge=1e-10, le=1.0, description="ε added to √v (RMSProp, Adam)")
-    adamw_decay: float = Field(0.01, ge=0.0, le=1.0, description="AdamW's decoupled decay λ")
+    eps: float = Field(
+        1e-8, ge=1e-10, le=1.0, title="ε", description="Added to √v (RMSProp, Adam, AdamW)"
+    )
+    adamw_decay: float = Field(
+        0.01, ge=0.0, le=1.0, title="AdamW decay λ", description="Decoupled weight decay"
+    )
     schedule: Literal["constant", "step", "cosine", "warmup"] = Field(
-        "constant", description="How every learning rate changes with the step"
+        "constant", title="Learning-rate schedule", description="How every rate moves with steps"
     )
     schedule_steps: int = Field(
-        200, ge=1, le=10000, description="Period: steps per drop, cosine length or warm-up"
+        200,
+        ge=1,
+        le=10000,
+        title="Schedule period",
+        description="Steps per drop, cosine or warm-up",
     )
-    step_gamma: float = Field(0.5, ge=0.01, le=1.0, description="Factor of each step drop")
-    network: bool = Field(True, description="Also train a small network with each optimiser")
-    batch_size: int = Field(32, ge=1, le=NET_TRAIN, description="Points per network step")
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed of the network's data and init")
-    grid_n: int = Field(80, ge=20, le=200, description="Contour grid points per axis")
-    fps: int = Field(10, ge=1, le=60, description="Frames sent per second at most")
-    steps_per_frame: int = Field(5, ge=1, le=200, description="Steps between frames")
+    step_gamma: float = Field(
+        0.5, ge=0.01, le=1.0, title="Drop factor γ", description="Each drop multiplies rates by γ"
+    )
+    network: bool = Field(
+        True, title="Network too", description="Also train a small two-moons network per optimiser"
+    )
+    batch_size: int = Field(
+        32, ge=1, le=NET_TRAIN, title="Batch size", description="Points per network step"
+    )
+    seed: int = Field(0, ge=0, le=2**31 - 1, title="Seed", description="Network data and init")
+    grid_n: int = Field(80, ge=20, le=200, title="Contour grid", description="Points per axis")
+    fps: int = Field(10, ge=1, le=60, title="Frame rate", description="Frames a second at most")
+    steps_per_frame: int = Field(
+        5, ge=1, le=200, title="Speed", description="Training steps between frames"
+    )
 
     @field_validator("optimizers")
     @classmethod
@@ -106,7 +136,8 @@ def costs(p: OptimizersParams) -> dict[str, Any]:
     return {
         "step_s": per_step,
         "steps_per_s": steps_per_s,
-        "cpu_share": steps_per_s * per_step,
+        "cpu_share": steps_per_s * per_step
+        + p.fps * len(p.optimizers) * (NET_FRAME_S if p.network else 0.0),
         "frame_bytes": 4 * len(p.optimizers) * (2 * 513 + 400),
     }
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.labs.base import refuse_long_request, refuse_over_budget
 
 STEP_S = 3e-3  # per model and step of the small CNN on 8 × 8 digits (measured 1–3 ms)
+FRAME_S = 5e-3  # per model and frame: its evaluation on the test and labelled images (measured)
 MAX_CPU_SHARE = 0.5  # of one core
 MAX_BUILD_S = 2.0  # pretraining at build time may take about this long at most
 PRETRAIN_BATCH = 32
@@ -61,7 +62,7 @@ def costs(p: TransferParams) -> dict[str, Any]:
     return {
         "step_s": models * STEP_S,
         "steps_per_s": steps_per_s,
-        "cpu_share": steps_per_s * models * STEP_S,
+        "cpu_share": steps_per_s * models * STEP_S + p.fps * models * FRAME_S,
         "build_s": p.pretrain_steps * STEP_S if pretrained else 0.0,
     }
 
