@@ -24,10 +24,15 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 install: $(VENV)/.installed
 
 dev: $(VENV)/.dev-installed
-	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+	@if [ "$$(id -u)" = 0 ]; then \
+		pkgs=""; \
+		[ -x /usr/bin/chromium ] || pkgs="$$pkgs chromium"; \
+		ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs="$$pkgs postgresql"; \
+		if [ -n "$$pkgs" ]; then apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs; fi; fi
 
 run: install
+	$(BIN)/layerwise db upgrade
 	$(BIN)/layerwise serve --host $(HOST) --port $(PORT)
 
 test: dev

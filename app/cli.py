@@ -6,6 +6,8 @@ import argparse
 import logging
 import socket
 import sys
+from pathlib import Path
+from typing import Any
 
 from app.config import get_settings
 
@@ -59,6 +61,75 @@ def bench(args: argparse.Namespace) -> int:
     return bench_main(args.rest)
 
 
+def lab_validators() -> dict[str, Any]:
+    """Per lab id, a callable that raises when params (merged over the lab's defaults) are
+    refused by its Params or its compute budget."""
+    from app.labs.registry import LABS
+
+    def validator(lab: Any) -> Any:
+        return lambda params: lab.validate(params, lab.Params())
+
+    return {lab_id: validator(lab) for lab_id, lab in LABS.items()}
+
+
+def lab_metric_names(curriculum: Any) -> dict[str, set[str]]:
+    """Per lab that a challenge uses, the metric names its frames carry: the lab's declared
+    ``metrics`` if it has them, else those of a frame at its defaults, widened by a frame
+    under a challenge's own params when that challenge names a metric the defaults lack."""
+    from app.curriculum.schema import LabCheck
+    from app.curriculum.validate import challenge_config
+    from app.labs.registry import LABS
+
+    def frame_metrics(lab: Any, params: dict[str, Any]) -> set[str]:
+        try:
+            return set(lab(lab.validate(params, lab.Params())).frame().metrics)
+        except Exception:  # refused params are reported by validate() itself
+            return set()
+
+    names: dict[str, set[str]] = {}
+    for lesson in curriculum.lessons.values():
+        for check in lesson.checks:
+            lab = LABS.get(check.require.lab) if isinstance(check, LabCheck) else None
+            if lab is None:
+                continue
+            declared = getattr(lab, "metrics", None)
+            if declared:
+                names[lab.id] = set(declared)
+                continue
+            known = names.setdefault(lab.id, frame_metrics(lab, {}))
+            if not set(check.require.metrics) <= known:
+                known |= frame_metrics(lab, challenge_config(lesson, check))
+    return {lab_id: found for lab_id, found in names.items() if found}
+
+
+def curriculum_check(args: argparse.Namespace) -> int:
+    """Validate curriculum/: schema, references, cycles, generators against their solvers."""
+    from app.curriculum.loader import CurriculumError, load_curriculum
+    from app.curriculum.validate import validate
+
+    if args.seeds < 1:
+        print("curriculum check: --seeds must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        curriculum = load_curriculum(args.root)
+    except CurriculumError as exc:
+        problems = exc.problems
+    else:
+        metrics = None if args.skip_metrics else lab_metric_names(curriculum)
+        problems = validate(curriculum, lab_validators(), metrics, seeds=args.seeds)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"curriculum check: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    checks = sum(len(lesson.checks) for lesson in curriculum.lessons.values())
+    print(
+        f"curriculum OK: {len(curriculum.concepts)} concepts, {len(curriculum.lessons)} "
+        f"lessons, {checks} checks; generators agree with their solvers over {args.seeds} seeds"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `layerwise` console script."""
     parser = argparse.ArgumentParser(prog="layerwise", description=__doc__)
@@ -74,6 +145,18 @@ def main(argv: list[str] | None = None) -> int:
         description="Options after `bench` (--quick, --duration, …) go to bench/run.py.",
     )
     p.set_defaults(func=bench)
+    p = sub.add_parser("curriculum", help="work with curriculum/")
+    curriculum_sub = p.add_subparsers(dest="curriculum_command", required=True)
+    p = curriculum_sub.add_parser("check", help="validate the curriculum (exit 1 on problems)")
+    p.add_argument("--root", type=Path, default=None, help="curriculum folder (default: repo's)")
+    p.add_argument("--seeds", type=int, default=200, help="seeds per generator (default 200)")
+    p.add_argument(
+        "--skip-metrics", action="store_true", help="do not build labs to learn metric names"
+    )
+    p.set_defaults(func=curriculum_check)
+    from app.auth.cli import add_commands
+
+    add_commands(sub)
     args, rest = parser.parse_known_args(argv)
     if rest and args.command != "bench":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # Whether visitors may create their own (learner) accounts; off: accounts come from admins.
     signup_open: bool = True
 
+    # The curriculum (concepts.yaml + lessons/); None: the repository's curriculum/.
+    curriculum_dir: Path | None = None
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -20,6 +20,12 @@ from bench.common import stats_ms
 # table's header, which names the last row's steps and pace, stays right for two-moons.
 NETWORKS: list[tuple[str, str, dict[str, Any], tuple[int, float] | None]] = [
     ("cnn default (2 steps, paced 10 fps)", "cnn", {}, (2, 10.0)),
+    ("attention default (2×2 heads, T=6; 2 steps, paced 10 fps)", "attention", {}, (2, 10.0)),
+    ("rnn default (LSTM, T=30; 4 steps, paced 5 fps)", "rnn", {}, (4, 5.0)),
+    ("deep 48×64 (2 steps, paced 10 fps)", "deep", {"depth": 48, "width": 64}, (2, 10.0)),
+    ("optimizers default (3 racers + nets; 5 steps, paced 10 fps)", "optimizers", {}, (5, 10.0)),
+    ("regularization default (5 steps, paced 10 fps)", "regularization", {}, (5, 10.0)),
+    ("transfer compare (2 steps, paced 10 fps)", "transfer", {}, (2, 10.0)),
     ("default (2-4-4-1)", "two-moons", {}, None),
     ("6×16 (largest)", "two-moons", {"hidden": [16] * 6}, None),
 ]

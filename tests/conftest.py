@@ -10,6 +10,8 @@ from bench.server import Server, start, stop
 
 CHROMIUM = "/usr/bin/chromium"
 
+pytest_plugins = ["tests.dbtools"]
+
 __all__ = ["Server", "start_server", "stop_server"]
 
 

@@ -1,7 +1,8 @@
 """The layers of app/ import one way (DESIGN.md "Layers"); every module is checked by its AST.
 
 nets, data ← probes ← labs ← live ← web; protocol imports neither torch nor a web framework;
-nothing imports app.web but app.main; FastAPI/Starlette live only in app/web and app/main.
+nothing imports app.web but app.main; FastAPI/Starlette live only in app/web and app/main;
+curriculum imports neither torch, the database, the labs nor the web.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ FORBIDDEN_PACKAGES: dict[str, set[str]] = {
     "probes": {"fastapi", "starlette", "sqlalchemy", "alembic"},
     "labs": {"fastapi", "starlette", "sqlalchemy", "alembic"},
     "protocol": {"torch", "fastapi", "starlette"},
-    "curriculum": {"torch"},
+    "curriculum": {"torch", "sqlalchemy", "alembic", "fastapi", "starlette"},
 }
 WEB_FRAMEWORKS = {"fastapi", "starlette"}
 MAY_USE_WEB = {"web", "main"}
@@ -140,6 +141,9 @@ def test_check_catches_planted_violations() -> None:
         ("app.labs.cnn", "import starlette"),
         ("app.curriculum.checks", "import torch"),
         ("app.curriculum.checks", "from app.db import engine"),
+        ("app.curriculum.validate", "from app.labs.registry import LABS"),
+        ("app.curriculum.loader", "from app.web import pages"),
+        ("app.curriculum.checks", "import sqlalchemy"),
     ],
 )
 def test_check_catches_each_rule(module: str, source: str) -> None:

@@ -8,6 +8,7 @@ import itertools
 import multiprocessing as mp
 import threading
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from app.live import worker
@@ -26,11 +27,14 @@ class WorkerError(Exception):
 class _Handle:
     """One worker process, its pipe, and the futures of its open requests."""
 
-    def __init__(self, ctx: Any, index: int) -> None:
+    def __init__(self, ctx: Any, index: int, checkpoint_dir: Path | None = None) -> None:
         self.index = index
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=worker.serve, args=(child,), name=f"layerwise-worker-{index}", daemon=True
+            target=worker.serve,
+            args=(child, checkpoint_dir),
+            name=f"layerwise-worker-{index}",
+            daemon=True,
         )
         self.process.start()
         child.close()
@@ -73,15 +77,16 @@ def _settle(future: asyncio.Future, ok: bool, payload: Any) -> None:
 class WorkerPool:
     """N worker processes (spawned, one torch thread each); runs are placed on the least busy."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, checkpoint_dir: Path | None = None) -> None:
         self.size = size
+        self.checkpoint_dir = checkpoint_dir  # where labs save checkpoints (None: nowhere)
         self._ctx = mp.get_context("spawn")
         self._ids = itertools.count()
         self._handles: list[_Handle] = []
 
     async def start(self) -> None:
         """Start the processes and wait until each answers."""
-        self._handles = [_Handle(self._ctx, i) for i in range(self.size)]
+        self._handles = [_Handle(self._ctx, i, self.checkpoint_dir) for i in range(self.size)]
         await asyncio.gather(*(self.call(i, "ping") for i in range(self.size)))
 
     def place(self) -> int:
@@ -97,7 +102,7 @@ class WorkerPool:
         self._handles[index].runs = max(0, self._handles[index].runs - 1)
 
     def _restart(self, index: int) -> _Handle:
-        handle = _Handle(self._ctx, index)
+        handle = _Handle(self._ctx, index, self.checkpoint_dir)
         self._handles[index] = handle
         return handle
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import secrets
+import struct
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -38,11 +40,33 @@ class Run:
     drop_timer: asyncio.TimerHandle | None = None
     # The signed-in user who opened the run (None: anonymous); lab challenges credit only them.
     owner_id: int | None = None
+    # The newest frame the worker encoded and the params in force when it passed: what lab
+    # challenges are checked against (never the browser's word). Read only when asked.
+    _latest: tuple[bytes, BaseModel] | None = field(default=None, repr=False)
 
     @property
     def built(self) -> bool:
         """Whether the model exists in a worker."""
         return self.worker is not None
+
+    def observe(self, frame: bytes) -> None:
+        """Remember an LWF1 frame and the params now (no parsing: this runs for every frame)."""
+        self._latest = (frame, self.params)
+
+    @property
+    def latest(self) -> dict[str, Any] | None:
+        """The newest frame's lab, params in force, step and metrics (its header only)."""
+        if self._latest is None:
+            return None
+        frame, params = self._latest
+        (length,) = struct.unpack_from("<I", frame, 4)
+        header = json.loads(frame[8 : 8 + length])
+        return {
+            "lab": self.lab.id,
+            "params": params.model_dump(mode="json"),
+            "step": int(header["step"]),
+            "metrics": dict(header.get("metrics") or {}),
+        }
 
 
 class Runtime:
@@ -50,7 +74,7 @@ class Runtime:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.pool = WorkerPool(settings.workers)
+        self.pool = WorkerPool(settings.workers, settings.data_dir / "checkpoints")
         self.admission = Admission(settings.max_active_runs, settings.max_queued_runs)
         self.runs: dict[str, Run] = {}
         self.ready = False

@@ -240,6 +240,7 @@ class Session:
         """Frames go to the latest-frame slot; datasets, snapshots and probes are ordered."""
         for kind, message in messages:
             if kind == "frame":
+                self.run.observe(message)
                 self.outbox.put_frame(message)
             else:
                 self.outbox.put(message)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import time
 import traceback
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
+from app.labs import checkpoints
 from app.labs.base import Lab, LabError, Output
 from app.labs.registry import LABS
 from app.protocol.codec import Array, encode, quantize
@@ -92,12 +94,13 @@ class Worker:
         return "pong"
 
 
-def serve(conn: Connection) -> None:
+def serve(conn: Connection, checkpoint_dir: Path | None = None) -> None:
     """The worker process's main loop (the target of multiprocessing.Process)."""
     import torch
 
     torch.set_num_threads(1)  # tiny models: a second thread only adds contention
     torch.set_num_interop_threads(1)
+    checkpoints.configure(checkpoint_dir)
     worker = Worker()
     while True:
         try:

@@ -2,41 +2,12 @@
 // (click one to take it apart), that head step by step, logits → probabilities, softmax
 // naive vs log-sum-exp, and the positional encodings.
 
-import { LAB_PARAMS } from "../params.js";
 import { drawNorms, normsTable } from "../plots/norms.js";
 import { fit, paint } from "../plots/raster.js";
 import { diverging } from "../plots/theme.js";
 import { drawHeadSteps, maskedScores, matrix, matrixTable, panel, rowLabels, signedColor,
   weightColor } from "./attention-head.js";
 import { drawProbs, probsTable, SoftmaxPanel, softmaxTable } from "./attention-softmax.js";
-
-// How the generic settings form presents this lab's params; the stage sets the hidden ones.
-LAB_PARAMS.attention ??= {
-  task: { group: "data", label: "Task" },
-  seq_len: { group: "data", label: "Sequence length", unit: "tokens" },
-  vocab: { group: "data", label: "Symbols", unit: "tokens" },
-  seed: { group: "data", label: "Seed", slider: false },
-  layers: { group: "model", label: "Layers" },
-  heads: { group: "model", label: "Heads per layer" },
-  d_model: { group: "model", label: "Model width", unit: "d_model" },
-  mlp: { group: "model", label: "MLP width", unit: "0: none" },
-  pos_encoding: { group: "model", label: "Positional encoding" },
-  causal: { group: "model", label: "Causal mask" },
-  norm: { group: "model", label: "LayerNorm" },
-  residual: { group: "model", label: "Residual connections" },
-  optimizer: { group: "training", label: "Optimiser" },
-  learning_rate: { group: "training", label: "Learning rate", log: true, min: 1e-4 },
-  momentum: { group: "training", label: "Momentum", unit: "β" },
-  weight_decay: { group: "training", label: "Weight decay", unit: "λ", log: true, min: 1e-5 },
-  batch_size: { group: "training", label: "Batch size", unit: "sequences", log: true },
-  fps: { group: "display", label: "Frame rate", unit: "frames/s" },
-  steps_per_frame: { group: "display", label: "Speed", unit: "steps/frame", log: true },
-  example: { hidden: true },
-  head_layer: { hidden: true },
-  head: { hidden: true },
-  position: { hidden: true },
-  logit_scale: { hidden: true },
-};
 
 const N_TEST = 256;
 const SHORT = (name) => (name === "embedding" ? "emb" : name.replace("layer ", "L"));

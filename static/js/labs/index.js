@@ -7,7 +7,13 @@
 //   onHello, onStatus, onDataset, onFrame, onProbe, onError   (optional) the server's messages
 // `state` is the controller's: hello, meta, grid, params, dataset, frame, status.
 
+import { createAttentionStage } from "./attention.js";
 import { createCnnStage } from "./cnn.js";
+import { createDeepStage } from "./deep.js";
+import { createOptimizersStage } from "./optimizers.js";
+import { createRegularizationStage } from "./regularization.js";
+import { createRnnStage } from "./rnn.js";
+import { createTransferStage } from "./transfer.js";
 import { createTwoMoonsStage } from "./two-moons.js";
 import { createUpsamplingStage } from "./upsampling.js";
 
@@ -19,6 +25,12 @@ function createEmptyStage() {
 export const STAGES = {
   "two-moons": createTwoMoonsStage,
   cnn: createCnnStage,
+  deep: createDeepStage,
+  attention: createAttentionStage,
   upsampling: createUpsamplingStage,
+  optimizers: createOptimizersStage,
+  regularization: createRegularizationStage,
+  transfer: createTransferStage,
+  rnn: createRnnStage,
   none: createEmptyStage,
 };
