@@ -30,8 +30,12 @@ def stop_server(server: Server) -> None:
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
-    """One real server process shared by the tests of a session."""
-    running = start_server()
+    """One real server process shared by the tests of a session.
+
+    Closed runs are kept 10 s (not 2 minutes): long enough to reattach, short enough that the
+    many runs the suite opens one after another never fill the admission limit.
+    """
+    running = start_server(detached_grace_s="10")
     yield running
     stop_server(running)
 
