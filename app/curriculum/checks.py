@@ -46,7 +46,12 @@ def variant(check: GeneratedCheck, seed: int | None) -> Variant:
 
 
 def present(check: AnyCheck, seed: int | None = None) -> dict[str, Any]:
-    """The check as JSON for the browser: what to ask and how to answer, not the answer."""
+    """The check as JSON for the browser: what to ask and how to answer, not the answer.
+
+    A generated check shows its variant's prompt and fields but never ``seed``: the generators
+    are public, so the seed would give the answer away. The server keeps the seed it issued and
+    the browser names the variant by its id.
+    """
     shown: dict[str, Any] = {"id": check.id, "kind": check.kind}
     if isinstance(check, ChoiceCheck):
         shown.update(prompt=check.prompt, choices=list(check.choices))
@@ -59,7 +64,6 @@ def present(check: AnyCheck, seed: int | None = None) -> dict[str, Any]:
         shown.update(
             prompt=v.prompt,
             fields=[{"name": f.name, "label": f.label, "unit": f.unit} for f in v.fields],
-            seed=seed,
         )
     else:
         shown.update(

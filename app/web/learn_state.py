@@ -64,7 +64,10 @@ def check_or_404(lesson: Any, check_id: str) -> Any:
 
 
 def shown(check: Any, seed: int | None, variant: int | None) -> dict[str, Any]:
-    """present() plus the prompt and choices as safe HTML and the issued variant's id."""
+    """present() plus the prompt and choices as safe HTML and the issued variant's id.
+
+    ``seed`` picks the variant to show; it stays on the server (issued_variants), never in here.
+    """
     body = present(check, seed)
     body["prompt_html"] = render_markdown(body["prompt"])
     if "choices" in body:

@@ -66,7 +66,7 @@ def test_present_generated_shows_the_seeded_variant_without_answers() -> None:
     v = generate("softmax", 7)
     assert shown["prompt"] == v.prompt
     assert [f["name"] for f in shown["fields"]] == ["p1", "p2", "p3"]
-    assert set(shown) == {"id", "kind", "prompt", "fields", "seed"}
+    assert set(shown) == {"id", "kind", "prompt", "fields"}  # never the seed: it gives the answer
     text = json.dumps(shown)
     assert "answer" not in text and "solution" not in text
     assert all(f"{x:.3f}" not in text for x in v.answer.values())

@@ -7,14 +7,19 @@ generated and a two-moons lab check), ``softmax-ce`` and ``initialization`` (bot
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from app.auth.accounts import create_user
 from app.auth.sessions import COOKIE_NAME, create_session
 from app.config import Settings
-from app.db.engine import database_url, upgrade
+from app.db.engine import database_url, make_engine, make_sessionmaker, upgrade
+from app.db.progress import IssuedVariant
 from app.main import create_app
 
 with warnings.catch_warnings():  # starlette asks for httpx2; the httpx it finds works
@@ -203,3 +208,38 @@ def make_learn_app(tmp_path: Path, db_url: str | None = None) -> LearnApp:
     clock = Clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     app.state.clock = clock
     return LearnApp(app, settings, clock)
+
+
+def issued_seed(source: Callable[[], Session] | str, variant_id: int) -> int:
+    """The seed the server issued as variant ``variant_id``, read from its database.
+
+    The browser never sees a seed (the generators are public, so it would give the answer
+    away); a test that answers like a teacher looks it up where the server keeps it.
+    ``source`` is an app's sessionmaker (``app.state.sessionmaker``) or a database URL.
+    """
+    engine: Any = None
+    if isinstance(source, str):
+        engine = make_engine(source)
+        source = make_sessionmaker(engine)
+    try:
+        with source() as db:
+            row = db.get(IssuedVariant, variant_id)
+            assert row is not None, f"no issued variant {variant_id}"
+            return row.seed
+    finally:
+        if engine is not None:
+            engine.dispose()
+
+
+def seed_keys(value: Any, path: str = "$") -> list[str]:
+    """Where a ``seed`` key appears anywhere in a JSON value (for asserting it never does)."""
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "seed":
+                found.append(f"{path}.{key}")
+            found += seed_keys(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += seed_keys(item, f"{path}[{i}]")
+    return found

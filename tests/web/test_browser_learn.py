@@ -2,7 +2,8 @@
 meets its lab challenge from the server's own run, sees the map open up, and takes a review.
 
 The test knows the answers the way a teacher does: from the curriculum files (choice and
-numeric checks) and from the exercise generators, given the seed the server issued.
+numeric checks) and from the exercise generators, given the seed the server issued (read from
+the server's database by variant id: the browser itself never receives a seed).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from app.db.base import utcnow
 from app.db.engine import make_engine, make_sessionmaker
 from app.db.progress import save_mastery
 from tests.conftest import Server, start_server, stop_server
+from tests.web.learn_fixtures import issued_seed, seed_keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 PASSWORD = "a long enough secret"
@@ -49,7 +51,7 @@ def sign_up(page: Page, server: Server, email: str, target: str) -> None:
     page.click("form[action='/signup'] button[type=submit]")
 
 
-def answer(card: Locator, lesson_id: str, check_id: str, shown: dict) -> None:
+def answer(card: Locator, server: Server, lesson_id: str, check_id: str, shown: dict) -> None:
     """Fill a choice, numeric or generated check's card with the right answer."""
     check = next(c for c in CURRICULUM.lessons[lesson_id].checks if c.id == check_id)
     if check.kind == "choice":
@@ -57,7 +59,9 @@ def answer(card: Locator, lesson_id: str, check_id: str, shown: dict) -> None:
     elif check.kind == "numeric":
         card.locator("input[data-field=value]").fill(repr(check.answer))
     else:
-        for name, value in generate(check.generator, shown["seed"]).answer.items():
+        assert seed_keys(shown) == [], "the browser must never receive a seed"
+        seed = issued_seed(server.database_url, shown["variant"])
+        for name, value in generate(check.generator, seed).answer.items():
             card.locator(f"input[data-field={name}]").fill(repr(value))
 
 
@@ -87,7 +91,7 @@ def test_learner_completes_first_lesson_and_unlocks_next(
             lab_checks.append(check)
             continue
         expect(card.locator(".prompt")).to_be_visible()
-        answer(card, FIRST, check.id, shown.get(check.id, {}))
+        answer(card, learn_server, FIRST, check.id, shown.get(check.id, {}))
         card.get_by_role("button", name="Submit").click()
         expect(card.locator(".verdict")).to_have_attribute("data-correct", "true")
         expect(card.locator(".solution")).to_contain_text("Worked solution")
@@ -161,12 +165,13 @@ def test_due_review_in_the_browser(learn_server: Server, watched_page: Page) -> 
     with page.expect_response(lambda r: r.url.endswith("/api/review")) as drawn:
         page.click("text=Start a mixed review")
     issued = drawn.value.json()
+    assert seed_keys(issued) == []
     items = page.locator("#review .lesson-check")
     expect(items).to_have_count(len(issued["items"]))
     assert issued["items"]
     for item in issued["items"]:
         card = page.locator(f"#review [data-variant='{item['variant']}']")
-        answer(card, item["lesson"], item["id"], item)
+        answer(card, learn_server, item["lesson"], item["id"], item)
     page.click("text=Submit the review")
     expect(page.locator("#review-result h2")).to_have_text("Review score 100%")
     expect(page.locator(f"#review-result [data-concept={FIRST}]")).to_contain_text("passed")

@@ -11,7 +11,7 @@ import pytest
 
 from app.curriculum.generators import generate
 from app.db.progress import Attempt, Mastery
-from tests.web.learn_fixtures import LearnApp, make_learn_app
+from tests.web.learn_fixtures import LearnApp, issued_seed, make_learn_app, seed_keys
 
 ROLES = ("learner", "instructor", "admin")
 PAGES = ("/map", "/lessons/composition", "/progress", "/review")
@@ -25,8 +25,10 @@ def site(tmp_path_factory) -> LearnApp:
 
 def _answer_generated(client, lesson: str = "composition", check: str = "c3") -> dict:
     shown = client.get(f"/api/lessons/{lesson}/checks/{check}").json()
-    # The expected values come from the generator's own solver path, seeded as issued.
-    answer = generate("relu-forward" if check == "c3" else "softmax", shown["seed"]).answer
+    # The expected values come from the generator's own solver path, seeded as issued (the
+    # seed read from the server's database: the browser never gets it).
+    seed = issued_seed(client.app.state.sessionmaker, shown["variant"])
+    answer = generate("relu-forward" if check == "c3" else "softmax", seed).answer
     body = {"variant": shown["variant"], "response": {"values": answer}}
     return client.post(f"/api/lessons/{lesson}/checks/{check}/attempts", json=body).json()
 
@@ -109,7 +111,9 @@ def test_generated_variant_is_answered_once_and_only_by_its_learner(site) -> Non
     ada = site.client("ada@example.org")
     bob = site.client("bob@example.org")
     shown = ada.get("/api/lessons/composition/checks/c3").json()
-    answer = generate("relu-forward", shown["seed"]).answer
+    answer = generate(
+        "relu-forward", issued_seed(site.app.state.sessionmaker, shown["variant"])
+    ).answer
     body = {"variant": shown["variant"], "response": {"values": answer}}
     stolen = bob.post("/api/lessons/composition/checks/c3/attempts", json=body)
     assert stolen.status_code == 409
@@ -124,14 +128,30 @@ def test_generated_variant_is_answered_once_and_only_by_its_learner(site) -> Non
 
 def test_generated_variants_are_fresh_each_time(site) -> None:
     client = site.client("ada@example.org")
-    seeds = {client.get("/api/lessons/composition/checks/c3").json()["seed"] for _ in range(5)}
+    variants = [
+        client.get("/api/lessons/composition/checks/c3").json()["variant"] for _ in range(5)
+    ]
+    assert len(set(variants)) == 5
+    seeds = {issued_seed(site.app.state.sessionmaker, v) for v in variants}
     assert len(seeds) == 5
+
+
+def test_checks_never_send_the_seed(site) -> None:
+    """The generators are public: a seed in the browser would give a variant's answer away."""
+    for client in (site.client("ada@example.org"), site.client()):
+        for check in ("c1", "c2", "c3", "c4"):
+            response = client.get(f"/api/lessons/composition/checks/{check}")
+            assert response.status_code == 200
+            assert seed_keys(response.json()) == [], check
+            assert '"seed"' not in response.text
+    assert "data-seed" not in site.client("ada@example.org").get("/lessons/composition").text
 
 
 def test_generated_score_is_the_share_of_fields_right(site) -> None:
     client = site.client("ada@example.org")
     shown = client.get("/api/lessons/composition/checks/c3").json()
-    answer = dict(generate("relu-forward", shown["seed"]).answer)
+    seed = issued_seed(site.app.state.sessionmaker, shown["variant"])
+    answer = dict(generate("relu-forward", seed).answer)
     answer["p"] = answer["p"] + 0.5  # one of two fields wrong
     body = {"variant": shown["variant"], "response": {"values": answer}}
     result = client.post("/api/lessons/composition/checks/c3/attempts", json=body).json()

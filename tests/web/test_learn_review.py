@@ -12,7 +12,7 @@ from app.curriculum.generators import generate
 from app.labs.registry import LABS
 from app.live.runtime import Run
 from app.protocol.codec import Array, encode
-from tests.web.learn_fixtures import LearnApp, make_learn_app
+from tests.web.learn_fixtures import LearnApp, issued_seed, make_learn_app, seed_keys
 
 RIGHT = {"c1": {"choice": 1}, "c2": {"value": 3.0}}
 
@@ -30,7 +30,9 @@ def _proficient(site: LearnApp, client) -> None:
             f"/api/lessons/composition/checks/{check}/attempts", json={"response": response}
         )
     shown = client.get("/api/lessons/composition/checks/c3").json()
-    values = generate("relu-forward", shown["seed"]).answer
+    values = generate(
+        "relu-forward", issued_seed(site.app.state.sessionmaker, shown["variant"])
+    ).answer
     client.post(
         "/api/lessons/composition/checks/c3/attempts",
         json={"variant": shown["variant"], "response": {"values": values}},
@@ -45,11 +47,12 @@ def _proficient(site: LearnApp, client) -> None:
     assert result.json()["level"] == {"composition": "proficient"}
 
 
-def _answers(items: list[dict], right: bool = True) -> dict[str, dict]:
+def _answers(site: LearnApp, items: list[dict], right: bool = True) -> dict[str, dict]:
     answers = {}
     for item in items:
         if item["kind"] == "generated":
-            values = dict(generate("relu-forward", item["seed"]).answer)
+            seed = issued_seed(site.app.state.sessionmaker, item["variant"])
+            values = dict(generate("relu-forward", seed).answer)
             if not right:
                 values = {k: v + 10 for k, v in values.items()}
             answers[str(item["variant"])] = {"values": values}
@@ -78,14 +81,14 @@ def test_review_twelve_hours_after_proficient_makes_mastered(site) -> None:
     assert {item["concept"]["id"] for item in review["items"]} == {"composition"}
     assert all("answer" not in item for item in review["items"])
     result = client.post(
-        "/api/review", json={"batch": review["batch"], "answers": _answers(review["items"])}
+        "/api/review", json={"batch": review["batch"], "answers": _answers(site, review["items"])}
     ).json()
     assert result["passed"] and result["score"] == 1.0
     assert result["concepts"][0]["level"] == "mastered"
     page = client.get("/map").text
     assert 'data-concept="composition" data-state="mastered"' in page
     again = client.post(
-        "/api/review", json={"batch": review["batch"], "answers": _answers(review["items"])}
+        "/api/review", json={"batch": review["batch"], "answers": _answers(site, review["items"])}
     )
     assert again.status_code == 409  # a batch is answered once
 
@@ -98,7 +101,7 @@ def test_failed_review_keeps_level_and_unlocks(site) -> None:
     assert 'data-concept="composition" data-state="review_due"' in page
     assert 'data-concept="softmax-ce" data-state="open"' in page  # due review: still open
     review = client.get("/api/review").json()
-    answers = _answers(review["items"], right=False)
+    answers = _answers(site, review["items"], right=False)
     result = client.post("/api/review", json={"batch": review["batch"], "answers": answers}).json()
     assert not result["passed"] and result["concepts"][0]["level"] == "proficient"
     assert client.get("/lessons/softmax").status_code == 200
@@ -111,7 +114,7 @@ def test_review_must_answer_every_item_of_its_own_batch(site) -> None:
     _proficient(site, ada)
     site.clock.at += timedelta(hours=12)
     review = ada.get("/api/review").json()
-    answers = _answers(review["items"])
+    answers = _answers(site, review["items"])
     first = next(iter(answers))
     partial = {k: v for k, v in answers.items() if k != first}
     short = ada.post("/api/review", json={"batch": review["batch"], "answers": partial})
@@ -128,3 +131,19 @@ def test_review_page_needs_an_account(site) -> None:
     assert site.client().get("/api/review").status_code == 401
     post = site.client().post("/api/review", json={"batch": "x", "answers": {}})
     assert post.status_code == 401
+
+
+def test_review_never_sends_the_seed(site) -> None:
+    """The generators are public: a seed in the browser would give a variant's answer away."""
+    client = site.client("ada@example.org")
+    _proficient(site, client)
+    site.clock.at += timedelta(hours=12)
+    kinds = set()
+    for _ in range(20):  # two of the three reviewable checks each draw: soon a generated one
+        response = client.get("/api/review")
+        review = response.json()
+        assert review["items"] and seed_keys(review) == [] and '"seed"' not in response.text
+        kinds |= {item["kind"] for item in review["items"]}
+        if "generated" in kinds:
+            break
+    assert "generated" in kinds
