@@ -26,6 +26,7 @@ REQUIRED = {
     "gradient-decay",
     "norm-output",
     "residual-jacobian",
+    "residual-stack",
     "adam-step",
     "momentum-steps",
     "label-smoothing",
@@ -212,6 +213,17 @@ def test_residual_jacobian_by_hand() -> None:
     assert got["d_plain"] == pytest.approx(0.0, abs=1e-9)
     assert got["d_res"] == pytest.approx(1.0)
     assert got["g_res"] == pytest.approx(1.0)
+
+
+def test_residual_stack_by_hand() -> None:
+    # the card's 48 blocks: F' = 0.1 gives 0.1^48 plain, 1.1^48 ≈ 97.0 with the shortcut
+    got = answers("residual-stack", {"layers": 48, "small": 0.1, "large": 0.5})
+    assert got["plain"] == pytest.approx(-48.0)
+    assert got["residual"] == pytest.approx(math.log10(97.0172), abs=1e-5)
+    assert got["large"] == pytest.approx(48 * math.log10(1.5))
+    got = answers("residual-stack", {"layers": 30, "small": -0.05, "large": 0.3})
+    assert got["plain"] == pytest.approx(30 * math.log10(0.05))
+    assert 10 ** got["residual"] == pytest.approx(0.95**30)
 
 
 # How the prompt asks for each answer to be rounded, where it asks for more than one way.

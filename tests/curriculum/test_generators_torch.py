@@ -85,6 +85,23 @@ def test_chains_match_autograd(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+def test_residual_stack_matches_autograd(seed: int) -> None:
+    p, answer = variant("residual-stack", seed)
+    for key, slope, shortcut in (
+        ("plain", p["small"], False),
+        ("residual", p["small"], True),
+        ("large", p["large"], True),
+    ):
+        h0 = t(0.3).requires_grad_()
+        h = h0
+        for _ in range(p["layers"]):
+            branch = slope * h  # a block F whose derivative is the drawn slope
+            h = h + branch if shortcut else branch
+        h.backward()
+        assert answer[key] == pytest.approx(math.log10(abs(float(h0.grad))), abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_adam_step_matches_torch(seed: int) -> None:
     p, answer = variant("adam-step", seed)
     theta = nn.Parameter(t([p["theta"]]))

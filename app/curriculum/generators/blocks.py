@@ -23,6 +23,12 @@ from app.curriculum.generators.base import (
 )
 
 
+def _signed(x: float) -> str:
+    """A logarithm for a product in a worked solution, in parentheses when negative."""
+    text = fixed(x, 5)
+    return f"({text})" if x < 0 else text
+
+
 def _quadratic(p: dict[str, Any], h: float) -> float:
     return p["a"] * h * h + p["c"] * h
 
@@ -89,6 +95,74 @@ class ResidualJacobian(Generator):
             "g_plain": float(powers[0]),
             "g_res": float(powers[1]),
         }
+
+
+@register
+class ResidualStack(Generator):
+    """The card's hard practice problem with numbers: a deep stack of blocks with and without
+    the shortcut, measured in orders of magnitude of the gradient."""
+
+    name = "residual-stack"
+    title = "Removing the shortcuts from a deep stack"
+
+    def draw(self, rng: random.Random) -> dict[str, Any]:
+        small = decimal(rng, 0.01, 0.1, 2)
+        return {
+            "layers": rng.randint(24, 64),
+            "small": small if rng.random() < 0.7 else -small,
+            "large": decimal(rng, 0.3, 0.9, 1),
+        }
+
+    def render(self, p: dict[str, Any]) -> Variant:
+        depth, g, big = p["layers"], p["small"], p["large"]
+        log_g = math.log10(abs(g))
+        log_res = math.log10(1 + g)
+        log_big = math.log10(1 + big)
+        plain, res, large = depth * log_g, depth * log_res, depth * log_big
+        prompt = (
+            f"Take a stack of {depth} Transformer blocks and follow one direction through it, "
+            "so that each block's Jacobian acts as a single number. Each block's own function "
+            f"$F$ has derivative $F'(h) = {num(g)}$ along it, as after a small initialisation. "
+            "Give each gradient's size as a power of ten, $\\log_{10}$ of "
+            "$|\\partial h^{L}/\\partial h^{0}|$, to 2 decimals (round only at the end):\n\n"
+            "1. with the residual connections removed, $h^{\\ell+1} = F(h^\\ell)$;\n"
+            "2. with them, $h^{\\ell+1} = h^\\ell + F(h^\\ell)$;\n"
+            f"3. with them, but blocks whose derivative has grown to $F'(h) = {num(big)}$."
+        )
+        solution = (
+            f"1. Plain, each factor is $|F'| = {num(abs(g))}$: "
+            f"${depth} \\cdot \\log_{{10}} {num(abs(g))} = {depth} \\cdot {_signed(log_g)} "
+            f"\\approx {fixed(plain, 2)}$. The gradient that reaches the first block is about "
+            f"${sig(10**plain)}$ times the last one's: it has vanished.\n"
+            f"2. The shortcut adds the identity, so each factor is "
+            f"$1 + {paren(g)} = {num(1 + g)}$: "
+            f"${depth} \\cdot \\log_{{10}} {num(1 + g)} = {depth} \\cdot {_signed(log_res)} "
+            f"\\approx {fixed(res, 2)}$: a total factor of ${sig(10**res)}$, against "
+            f"${sig(10**plain)}$ without the shortcut.\n"
+            f"3. With $1 + {num(big)} = {num(1 + big)}$ per block: "
+            f"${depth} \\cdot \\log_{{10}} {num(1 + big)} = {depth} \\cdot {fixed(log_big, 5)} "
+            f"\\approx {fixed(large, 2)}$: the shortcut alone does not stop the gradient "
+            "from growing.\n\n"
+            "Without the shortcut the product of Jacobians has to stay near 1 by itself, and "
+            f"over {depth} blocks any factor away from 1 compounds geometrically. With it, the "
+            "factor stays near 1 as long as each block changes its input little; normalisation, "
+            "a scaled-down initialisation of each block's output, a warm-up and clipping are "
+            "ways to keep it so.\n"
+        )
+        answer = {"plain": plain, "residual": res, "large": large}
+        fields = [
+            Field("plain", "$\\log_{10}$ gradient, no shortcuts"),
+            Field("residual", "$\\log_{10}$ gradient, with shortcuts"),
+            Field("large", f"$\\log_{{10}}$ gradient, shortcuts and $F' = {num(big)}$"),
+        ]
+        return Variant(prompt, fields, answer, dict.fromkeys(answer, 0.02), solution, p)
+
+    def solve(self, p: dict[str, Any]) -> dict[str, float]:
+        # multiply the per-block factors out, then take the logarithm of the product
+        factors = np.array([p["small"], 1 + p["small"], 1 + p["large"]])
+        products = np.prod(np.tile(factors, (p["layers"], 1)), axis=0)
+        plain, res, large = np.log10(np.abs(products))
+        return {"plain": float(plain), "residual": float(res), "large": float(large)}
 
 
 @register
