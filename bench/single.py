@@ -20,6 +20,12 @@ SINGLE: list[tuple[str, str, dict[str, Any]] | tuple[str, str, dict[str, Any], s
     ("precision float32", "float32-fps20", {"precision": "float32"}),
     ("6×16 network", "6x16-fps20", {"hidden": [16] * 6}),
     ("cnn lab, its defaults (fps=10)", "cnn-default", {}, "cnn"),
+    ("attention lab, its defaults (fps=10)", "attention-default", {}, "attention"),
+    ("rnn lab, its defaults (fps=5)", "rnn-default", {}, "rnn"),
+    ("deep lab 48×64 (fps=10)", "deep-48x64", {"depth": 48, "width": 64}, "deep"),
+    ("optimizers lab, its defaults (fps=10)", "optimizers-default", {}, "optimizers"),
+    ("regularization lab, its defaults (fps=10)", "regularization-default", {}, "regularization"),
+    ("transfer lab, its defaults (fps=10)", "transfer-default", {}, "transfer"),
 ]
 
 
