@@ -91,10 +91,12 @@ def test_learner_completes_first_lesson_and_unlocks_next(
             lab_checks.append(check)
             continue
         expect(card.locator(".prompt")).to_be_visible()
+        expect(card).not_to_contain_text("null")  # no absent piece printed as text
         answer(card, learn_server, FIRST, check.id, shown.get(check.id, {}))
         card.get_by_role("button", name="Submit").click()
         expect(card.locator(".verdict")).to_have_attribute("data-correct", "true")
         expect(card.locator(".solution")).to_contain_text("Worked solution")
+        expect(card).not_to_contain_text("null")
     assert lab_checks, "the first lesson has a lab challenge"
 
     for check in lab_checks:

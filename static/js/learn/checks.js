@@ -53,8 +53,9 @@ class CheckCard {
     const before = best === undefined ? null : el("p", { class: "before muted" },
       Number(best) >= 1 ? "You have answered this one right before; answer again to practise."
         : `Your best so far: ${Math.round(Number(best) * 100)}%.`);
-    this.item.replaceChildren(
-      el("div", { class: "prompt prose", html: check.prompt_html }), before, form, this.verdict);
+    const prompt = el("div", { class: "prompt prose", html: check.prompt_html });
+    // replaceChildren() would print a null as the text "null": leave the absent note out.
+    this.item.replaceChildren(...[prompt, before, form, this.verdict].filter(Boolean));
     form.append(answer);
     if (check.kind === "lab") {
       answer.append(el("ul", { class: "requirement" },

@@ -91,12 +91,11 @@ export function answerInputs(parent, check, key) {
 
 /** Show a graded attempt's verdict and worked solution in `box`. */
 export function showVerdict(box, result) {
-  box.replaceChildren(
-    el("p", { class: `verdict ${result.correct ? "right" : "wrong"}`, "data-correct": String(result.correct) },
-      el("strong", { text: result.correct ? "Correct. " : `Score ${Math.round(result.score * 100)}%. ` }),
-      result.feedback),
-    result.solution_html ? el("div", { class: "solution prose" },
-      el("h4", { text: "Worked solution" }), el("div", { html: result.solution_html })) : null,
-  );
+  const verdict = el("p", { class: `verdict ${result.correct ? "right" : "wrong"}`, "data-correct": String(result.correct) },
+    el("strong", { text: result.correct ? "Correct. " : `Score ${Math.round(result.score * 100)}%. ` }),
+    result.feedback);
+  const solution = result.solution_html ? el("div", { class: "solution prose" },
+    el("h4", { text: "Worked solution" }), el("div", { html: result.solution_html })) : null;
+  box.replaceChildren(...[verdict, solution].filter(Boolean)); // a null would print "null"
   typeset(box);
 }
