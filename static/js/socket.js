@@ -23,7 +23,9 @@ const EVENTS = ["open", "hello", "status", "error", "frame", "dataset", "snapsho
 /**
  * One run of a lab over a websocket. Events (subscribe with `on`): open, hello, status,
  * error, frame, dataset, snapshot, probe (each with the decoded message) and close
- * ({code, reason}). Sending before the socket opens is an error the caller can see.
+ * ({code, reason}). Ops sent while the socket is still opening wait and go out once it opens
+ * (a Play pressed during the handshake is not lost); with no socket, sending is an error
+ * the caller can see.
  */
 export class LabSocket {
   constructor(labId, options = {}) {
@@ -32,6 +34,7 @@ export class LabSocket {
     this.WebSocketImpl = options.WebSocketImpl ?? globalThis.WebSocket;
     this.ws = null;
     this.run = null;
+    this.pending = []; // ops sent while the socket was opening, in order
     this.handlers = Object.fromEntries(EVENTS.map((e) => [e, new Set()]));
   }
 
@@ -52,7 +55,11 @@ export class LabSocket {
     const ws = new this.WebSocketImpl(socketUrl(this.location, this.labId, { params, run }));
     ws.binaryType = "arraybuffer";
     // Events of a socket this client has since closed or replaced are ignored.
-    ws.addEventListener("open", () => this.ws === ws && this.emit("open", {}));
+    ws.addEventListener("open", () => {
+      if (this.ws !== ws) return;
+      for (const message of this.pending.splice(0)) ws.send(JSON.stringify(message));
+      this.emit("open", {});
+    });
     ws.addEventListener("message", (event) => this.ws === ws && this.receive(event.data));
     ws.addEventListener("close", (event) => {
       if (this.ws !== ws) return;
@@ -92,6 +99,10 @@ export class LabSocket {
   }
 
   send(message) {
+    if (this.ws !== null && this.ws.readyState === 0) {
+      this.pending.push(message);
+      return true;
+    }
     if (!this.open) {
       this.emit("error", { code: "disconnected", message: "not connected to the server" });
       return false;
@@ -109,6 +120,7 @@ export class LabSocket {
   probe(name, args = {}) { return this.send({ op: "probe", name, args }); }
 
   close() {
+    this.pending = [];
     if (this.ws) {
       const ws = this.ws;
       this.ws = null;
