@@ -24,6 +24,8 @@ ALLOWED_APP_IMPORTS: dict[str, set[str] | None] = {
     "live": {"labs", "protocol", "config", "live"},
     "protocol": {"protocol"},
     "curriculum": {"curriculum", "config"},
+    "db": {"db", "config"},
+    "auth": {"auth", "db", "config"},
 }
 # Third-party packages an area must never import.
 FORBIDDEN_PACKAGES: dict[str, set[str]] = {
@@ -33,6 +35,8 @@ FORBIDDEN_PACKAGES: dict[str, set[str]] = {
     "labs": {"fastapi", "starlette", "sqlalchemy", "alembic"},
     "protocol": {"torch", "fastapi", "starlette"},
     "curriculum": {"torch", "sqlalchemy", "alembic", "fastapi", "starlette"},
+    "db": {"torch", "fastapi", "starlette"},
+    "auth": {"torch", "fastapi", "starlette"},
 }
 WEB_FRAMEWORKS = {"fastapi", "starlette"}
 MAY_USE_WEB = {"web", "main"}
@@ -144,6 +148,10 @@ def test_check_catches_planted_violations() -> None:
         ("app.curriculum.validate", "from app.labs.registry import LABS"),
         ("app.curriculum.loader", "from app.web import pages"),
         ("app.curriculum.checks", "import sqlalchemy"),
+        ("app.db.progress", "from app.curriculum.mastery import Level"),
+        ("app.db.models", "import torch"),
+        ("app.auth.sessions", "from app.web.auth_deps import current_user"),
+        ("app.auth.sessions", "from app.live.runtime import Run"),
     ],
 )
 def test_check_catches_each_rule(module: str, source: str) -> None:
