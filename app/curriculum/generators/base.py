@@ -113,6 +113,9 @@ def nonzero(rng: random.Random, lo: int, hi: int) -> int:
     return rng.choice([v for v in range(lo, hi + 1) if v != 0])
 
 
+WHOLE = 0.5  # a count must be exact: anything within half a unit of it
+
+
 def relative(x: float, share: float = 0.006, floor: float = 1e-9) -> float:
     """An absolute tolerance that is ``share`` of the answer's size: an answer rounded to 3
     significant figures is off by at most 0.5%."""

@@ -8,9 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from app.curriculum.generators.base import Field, Generator, Variant, fixed, register, relative
-
-WHOLE = 0.5  # a count must be exact: anything within half a unit of it
+from app.curriculum.generators.base import (
+    WHOLE,
+    Field,
+    Generator,
+    Variant,
+    fixed,
+    register,
+    relative,
+)
 
 
 def layers_table(layers: list[dict[str, int]], keys: list[str]) -> str:

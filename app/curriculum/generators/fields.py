@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from app.curriculum.generators.base import Field, Generator, Variant, register
-from app.curriculum.generators.counting import WHOLE, layers_table
+from app.curriculum.generators.base import WHOLE, Field, Generator, Variant, register
+from app.curriculum.generators.counting import layers_table
 
 
 def _field_by_intervals(layers: list[dict[str, int]]) -> tuple[int, int]:

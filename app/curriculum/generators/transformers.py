@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from app.curriculum.generators.base import (
+    WHOLE,
     Field,
     Generator,
     Variant,
@@ -19,8 +20,6 @@ from app.curriculum.generators.base import (
     paren,
     register,
 )
-
-WHOLE = 0.5
 
 
 @register
