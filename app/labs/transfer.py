@@ -63,9 +63,8 @@ def pool(first: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Te
     )
 
 
-def labelled(per_class: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The first ``per_class`` pool images of each of 5–9, in pool order."""
-    x, y, _, _ = pool(5)
+def labelled(x: torch.Tensor, y: torch.Tensor, per_class: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``per_class`` images of each class of the pool (x, y), in pool order."""
     keep = torch.cat([torch.nonzero(y == c)[:per_class, 0] for c in range(5)]).sort().values
     return x[keep], y[keep]
 
@@ -123,8 +122,8 @@ class TransferLab(Lab):
         if p.mode == "pretrain":
             self.x_train, self.y_train, self.x_test, self.y_test = pool(0)
         else:
-            self.x_train, self.y_train = labelled(p.labels)
-            _, _, self.x_test, self.y_test = pool(5)
+            x_pool, y_pool, self.x_test, self.y_test = pool(5)
+            self.x_train, self.y_train = labelled(x_pool, y_pool, p.labels)
         self.models: dict[str, CNN] = {}
         for name in self.meta(p)["models"]:
             model = make_cnn(p.seed if name == "model" else p.seed + 1)
@@ -157,8 +156,9 @@ class TransferLab(Lab):
         p: TransferParams = self.params  # type: ignore[assignment]
         for _ in range(n):
             batch = self.batches.next(p.batch_size)
+            x, y = self.x_train[batch], self.y_train[batch]
             for name, model in self.models.items():
-                loss = F.cross_entropy(model(self.x_train[batch]), self.y_train[batch])
+                loss = F.cross_entropy(model(x), y)
                 self.optimizers[name].zero_grad()
                 loss.backward()
                 self.optimizers[name].step()
