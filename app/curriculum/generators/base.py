@@ -108,11 +108,6 @@ def decimal(rng: random.Random, lo: float, hi: float, places: int = 1) -> float:
     return rng.randint(round(lo * scale), round(hi * scale)) / scale
 
 
-def nonzero(rng: random.Random, lo: int, hi: int) -> int:
-    """A whole number in [lo, hi] other than 0."""
-    return rng.choice([v for v in range(lo, hi + 1) if v != 0])
-
-
 WHOLE = 0.5  # a count must be exact: anything within half a unit of it
 
 

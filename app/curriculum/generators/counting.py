@@ -19,15 +19,6 @@ from app.curriculum.generators.base import (
 )
 
 
-def layers_table(layers: list[dict[str, int]], keys: list[str]) -> str:
-    head = "| layer | " + " | ".join(keys) + " |\n|---|" + "---|" * len(keys) + "\n"
-    rows = "".join(
-        f"| {i + 1} | " + " | ".join(str(layer[k]) for k in keys) + " |\n"
-        for i, layer in enumerate(layers)
-    )
-    return head + rows
-
-
 @register
 class MlpParams(Generator):
     """Parameters and multiply-adds of a fully connected network."""

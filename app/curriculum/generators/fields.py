@@ -8,7 +8,15 @@ from typing import Any
 import numpy as np
 
 from app.curriculum.generators.base import WHOLE, Field, Generator, Variant, register
-from app.curriculum.generators.counting import layers_table
+
+
+def _layers_table(layers: list[dict[str, int]], keys: list[str]) -> str:
+    head = "| layer | " + " | ".join(keys) + " |\n|---|" + "---|" * len(keys) + "\n"
+    rows = "".join(
+        f"| {i + 1} | " + " | ".join(str(layer[k]) for k in keys) + " |\n"
+        for i, layer in enumerate(layers)
+    )
+    return head + rows
 
 
 def _field_by_intervals(layers: list[dict[str, int]]) -> tuple[int, int]:
@@ -59,7 +67,7 @@ class ReceptiveField(Generator):
             jump *= s
         prompt = (
             "A stack of layers (no dilation) is applied in this order:\n\n"
-            + layers_table(layers, ["kind", "kernel", "stride"])
+            + _layers_table(layers, ["kind", "kernel", "stride"])
             + "\nHow many input pixels along one side does one unit of the last layer see "
             "(its theoretical receptive field), and how many input pixels apart are two "
             "neighbouring units of the last layer (its jump)?"
