@@ -33,7 +33,14 @@ def store(tmp_path: Path):
 def test_labelled_budget_is_per_class_from_digits_five_to_nine() -> None:
     lab = _lab(mode="scratch", labels=3)
     assert lab.y_train.tolist().count(0) == 3 and len(lab.y_train) == 15
-    _, y_pool, _, y_test = digits.split(digits.MAX_TRAIN)
+    x_pool, y_pool, _, y_test = digits.split(digits.MAX_TRAIN)
+    # by hand: walk the pool in order, keeping the first three images of each digit 5–9
+    kept: list[int] = []
+    for i, label in enumerate(y_pool.tolist()):
+        if label >= 5 and sum(y_pool[j] == label for j in kept) < 3:
+            kept.append(i)
+    assert lab.y_train.tolist() == [int(y_pool[i]) - 5 for i in kept]
+    np.testing.assert_array_equal(lab.x_train[:, 0].numpy(), x_pool[kept].astype(np.float32))
     assert len(lab.y_test) == int((y_test >= 5).sum())
     assert sorted(set(lab.y_train.tolist())) == [0, 1, 2, 3, 4]  # digits 5–9, labelled 0–4
     m = lab.frame().metrics
