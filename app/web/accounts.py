@@ -7,13 +7,11 @@ url-encoded and already capped by the security middleware.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from app.auth import throttle
 from app.auth.accounts import (
@@ -30,9 +28,8 @@ from app.auth.sessions import COOKIE_NAME, create_session, revoke_all, revoke_se
 from app.config import Settings
 from app.db.models import User
 from app.web.auth_deps import DbDep, RequiredUser, current_user, now
+from app.web.pages import templates
 
-ROOT = Path(__file__).resolve().parents[2]
-templates = Jinja2Templates(directory=ROOT / "templates")
 router = APIRouter()
 MAX_FIELDS = 20
 NOTICES = {

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from app.curriculum import mastery
 from app.curriculum.render import render_markdown
@@ -25,9 +23,8 @@ from app.labs.registry import LABS, describe
 from app.web import learn_api, learn_review
 from app.web.auth_deps import CurrentUser, DbDep, RequiredUser, now
 from app.web.learn_state import concept_rows, get_curriculum, lesson_or_404, standing
+from app.web.pages import templates
 
-ROOT = Path(__file__).resolve().parents[2]
-templates = Jinja2Templates(directory=ROOT / "templates")
 router = APIRouter()
 router.include_router(learn_api.router)
 router.include_router(learn_review.router)
