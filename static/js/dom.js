@@ -4,12 +4,17 @@
 import { OPTION_LABELS } from "./params.js";
 import { stableJson } from "./share.js";
 
-/** An element with attributes (`text`, `class`, others as attributes) and children. */
+/**
+ * An element with attributes (`text`, `class`, `html`, others as attributes) and children;
+ * falsy children (null, undefined, false, "") are left out. `html` is only ever given HTML the
+ * server rendered from Markdown with raw HTML disabled.
+ */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === null || v === undefined || v === false) continue;
     if (k === "text") node.textContent = v;
+    else if (k === "html") node.innerHTML = v;
     else if (k === "class") node.className = v;
     else node.setAttribute(k, v === true ? "" : v);
   }

@@ -5,6 +5,7 @@
 
 import { values } from "../codec.js";
 import { logTicks } from "../plots/norms.js";
+import { fit } from "../plots/raster.js";
 import { baseLayout, PALETTE, PLOT_CONFIG, sequential } from "../plots/theme.js";
 
 // Config A: solid blue; config B: dashed orange (colour and dash both differ).
@@ -132,13 +133,8 @@ export function drawJacobian(div, frame) {
  * that a bin full of a ReLU's zeros does not wash out the rest of its row). */
 export function drawHistograms(canvas, frame) {
   const configs = shown(frame);
-  const ratio = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth;
-  const height = canvas.clientHeight;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
+  const [width, height] = fit(canvas);
   const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, width, height);
   const gap = 14;
   const panel = (width - gap * (configs.length - 1)) / configs.length;

@@ -4,7 +4,7 @@
 
 import { values } from "../codec.js";
 import { drawNorms, normsTable } from "../plots/norms.js";
-import { paint } from "../plots/raster.js";
+import { fit, paint } from "../plots/raster.js";
 import { baseLayout, FONT, ink, PALETTE, PLOT_CONFIG, SERIES } from "../plots/theme.js";
 
 const GAP_FILL = "rgba(213, 94, 0, 0.16)"; // vermillion, light: the generalisation gap
@@ -77,13 +77,9 @@ function drawLosses(div, frame) {
 function drawAugmented(canvas, frame, labels) {
   const array = frame.arrays.augmented;
   if (!array) return;
-  const width = canvas.clientWidth;
-  const ratio = globalThis.devicePixelRatio || 1;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(canvas.clientHeight * ratio);
+  const [width, height] = fit(canvas);
   const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, width, canvas.clientHeight);
+  ctx.clearRect(0, 0, width, height);
   const [n, h, w] = array.shape;
   const v = values(array);
   const gap = 8;

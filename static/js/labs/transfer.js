@@ -5,7 +5,7 @@
 import { values } from "../codec.js";
 import { el } from "../dom.js";
 import { drawNorms, normsTable } from "../plots/norms.js";
-import { maxOf, paint } from "../plots/raster.js";
+import { fit, maxOf, paint } from "../plots/raster.js";
 import { baseLayout, diverging, FONT, LINES, PLOT_CONFIG } from "../plots/theme.js";
 
 const NAMES = { model: "pretraining (0–4)", finetune: "fine-tuned", scratch: "from scratch" };
@@ -60,13 +60,9 @@ function drawCurves(div, curves, models, key, yaxis) {
 
 /** Each model's 16 first-layer 3 × 3 kernels in a row, on the diverging scale. */
 function drawKernels(canvas, frame, models) {
-  const width = canvas.clientWidth;
-  const ratio = globalThis.devicePixelRatio || 1;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(canvas.clientHeight * ratio);
+  const [width, height] = fit(canvas);
   const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, width, canvas.clientHeight);
+  ctx.clearRect(0, 0, width, height);
   ctx.font = `11px ${FONT.family}`;
   models.forEach((name, row) => {
     const array = frame.arrays[`kernels/${name}`];

@@ -1,20 +1,10 @@
 // Small helpers the lesson and review pages share: elements, JSON calls, the answer inputs
 // of a check (choices or number fields) and the verdict shown after an attempt.
 
+import { el } from "../dom.js";
 import { typeset } from "./math.js";
 
-/** An element with attributes and children (strings become text nodes). */
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "html") node.innerHTML = value; // server-rendered Markdown, raw HTML disabled
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children) if (child !== null) node.append(child);
-  return node;
-}
+export { el };
 
 /** fetch() JSON both ways; resolves to {ok, status, body} and never throws on HTTP errors. */
 export async function api(path, { method = "GET", body } = {}) {
