@@ -126,7 +126,7 @@ class RegularizationLab(Lab):
             self.model = ResidualMLP(config)
         self.model.generator = self.generator
         self.optimizer = make_optimizer(self.model, p)
-        self.augment = augment.Augment(p.augment_shift, p.augment_rotate, p.augment_noise)
+        self.augment = p.augmentation()
         self.step_count = 0
         self.last_loss: float | None = None
         self.history: dict[str, list[float]] = {k: [] for k in ("step", *HISTORY_KEYS)}

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.data.augment import Augment
 from app.data.digits import MAX_TRAIN, N_TEST
 from app.labs.base import refuse_long_request, refuse_over_budget
 
@@ -74,6 +75,10 @@ class RegularizationParams(BaseModel):
         5, ge=1, le=200, title="Speed", description="Training steps between frames"
     )
 
+    def augmentation(self) -> Augment:
+        """The random changes drawn for each training image."""
+        return Augment(self.augment_shift, self.augment_rotate, self.augment_noise)
+
 
 def image_macs(p: RegularizationParams) -> int:
     """Multiply-adds of one image through the network."""
@@ -85,7 +90,7 @@ def costs(p: RegularizationParams) -> dict[str, Any]:
     per_image = image_macs(p)
     batch = min(p.batch_size, p.train_size)
     step_s = STEP_OVERHEAD_S + 3 * per_image * batch / MACS_PER_SECOND
-    if p.augment_shift or p.augment_rotate or p.augment_noise:
+    if p.augmentation().active:
         step_s += AUGMENT_S
     eval_s = per_image * (p.train_size + N_VAL + N_TEST) / EVAL_MACS_PER_SECOND
     steps_per_s = p.fps * p.steps_per_frame
