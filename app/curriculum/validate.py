@@ -10,12 +10,11 @@ from __future__ import annotations
 import fnmatch
 import math
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from app.curriculum.conditions import assign
 from app.curriculum.generators import GENERATORS, Generator
-from app.curriculum.loader import Curriculum, CurriculumError, load_curriculum
+from app.curriculum.loader import Curriculum
 from app.curriculum.schema import ChoiceCheck, GeneratedCheck, LabCheck, Lesson
 
 MIN_CHECKS = 4
@@ -261,17 +260,3 @@ def validate(
     for generator in GENERATORS.values():
         problems += check_generator(generator, seeds)
     return problems
-
-
-def check_curriculum(
-    root: Path | None,
-    lab_params: dict[str, LabParams],
-    lab_metrics: dict[str, set[str]] | None = None,
-    seeds: int = 200,
-) -> list[str]:
-    """Load ``root`` and validate it: the loader's problems or validate()'s."""
-    try:
-        curriculum = load_curriculum(root)
-    except CurriculumError as exc:
-        return list(exc.problems)
-    return validate(curriculum, lab_params, lab_metrics, seeds)

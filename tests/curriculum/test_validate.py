@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 
 from app.curriculum.generators import GENERATORS, Field, Generator, Variant
-from app.curriculum.loader import load_curriculum
+from app.curriculum.loader import CurriculumError, load_curriculum
 from app.curriculum.schema import LabCheck
 from app.curriculum.validate import (
     challenge_config,
-    check_curriculum,
     check_generator,
     cycles,
     validate,
@@ -37,7 +36,12 @@ SEEDS = 20
 
 
 def problems_of(root: Path, metrics: dict[str, set[str]] | None = None) -> list[str]:
-    return check_curriculum(root, LAB_PARAMS, metrics, seeds=SEEDS)
+    """The loader's problems with ``root``, or else validate()'s."""
+    try:
+        curriculum = load_curriculum(root)
+    except CurriculumError as exc:
+        return list(exc.problems)
+    return validate(curriculum, LAB_PARAMS, metrics, seeds=SEEDS)
 
 
 def test_validate_good_fixture() -> None:
