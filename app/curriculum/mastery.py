@@ -48,6 +48,15 @@ class ConceptState:
         """Whether FSRS says this concept is due for review at ``now``."""
         return self.due_at is not None and self.due_at <= now
 
+    def ripe(self, now: datetime) -> bool:
+        """Whether a passed review at ``now`` would make this concept mastered: proficient
+        for at least MASTERY_DELAY."""
+        return (
+            self.level == "proficient"
+            and self.proficient_at is not None
+            and now - self.proficient_at >= MASTERY_DELAY
+        )
+
 
 def rank(level: str) -> int:
     """The level's place in LEVELS (a higher rank is further along)."""
@@ -139,9 +148,7 @@ def record_review(state: ConceptState, score: float, now: datetime) -> ConceptSt
         raise ValueError(f"a review score must lie in [0, 1], not {score}")
     card = _review(state.card, rating_for(score), now)
     state = replace(state, card=card, due_at=_due(card))
-    passed = score >= REVIEW_PASS_SCORE
-    ripe = state.proficient_at is not None and now - state.proficient_at >= MASTERY_DELAY
-    if passed and state.level == "proficient" and ripe:
+    if score >= REVIEW_PASS_SCORE and state.ripe(now):
         state = replace(state, level="mastered", mastered_at=now)
     return state
 
@@ -225,11 +232,6 @@ def review_pool(states: Mapping[str, ConceptState], now: datetime) -> list[str]:
     """Concepts a mixed review draws from: those due, and proficient ones ripe for mastery."""
     pool = []
     for concept_id, state in states.items():
-        ripe = (
-            state.level == "proficient"
-            and state.proficient_at is not None
-            and now - state.proficient_at >= MASTERY_DELAY
-        )
-        if (state.review_due(now) and at_least(state.level, "familiar")) or ripe:
+        if (state.review_due(now) and at_least(state.level, "familiar")) or state.ripe(now):
             pool.append(concept_id)
     return pool
