@@ -179,6 +179,10 @@ def test_init_and_variance_by_hand() -> None:
     got = answers("variance-propagation", {"n": 100, "sigma_w": 0.1, "var_h": 2, "layers": 5})
     assert got["var_z"] == pytest.approx(2.0)
     assert got["var_L"] == pytest.approx(2.0)
+    # a gain n·σ_w² of 1 hides the depth; 100 · 0.2² = 4 shows it: 2 · 4⁵ = 2048
+    got = answers("variance-propagation", {"n": 100, "sigma_w": 0.2, "var_h": 2, "layers": 5})
+    assert got["var_z"] == pytest.approx(8.0)
+    assert got["var_L"] == pytest.approx(2048.0)
 
 
 def test_training_by_hand() -> None:
