@@ -124,8 +124,9 @@ class TransferLab(Lab):
         else:
             x_pool, y_pool, self.x_test, self.y_test = pool(5)
             self.x_train, self.y_train = labelled(x_pool, y_pool, p.labels)
+        meta = self.meta(p)
         self.models: dict[str, CNN] = {}
-        for name in self.meta(p)["models"]:
+        for name in meta["models"]:
             model = make_cnn(p.seed if name == "model" else p.seed + 1)
             if name == "finetune":
                 body = {k: v for k, v in pretrained(p.seed, p.pretrain_steps).items()
@@ -141,7 +142,7 @@ class TransferLab(Lab):
             for name, m in self.models.items()
         }
         self.batches = EpochSampler(len(self.x_train), p.seed)
-        self.key = checkpoints.params_key(p.shaping())
+        self.key = meta["key"]
         self.step_count = 0
         self.last_loss: float | None = None
         self.saved: str | None = None
