@@ -217,6 +217,11 @@ def test_residual_jacobian_by_hand() -> None:
     assert got["d_plain"] == pytest.approx(0.0, abs=1e-9)
     assert got["d_res"] == pytest.approx(1.0)
     assert got["g_res"] == pytest.approx(1.0)
+    # F'(0.5) = 2·0.1·0.5 + 0.2 = 0.3: ten blocks give 0.3¹⁰ plain and 1.3¹⁰ with the skip
+    got = answers("residual-jacobian", {"a": 0.1, "c": 0.2, "h": 0.5, "layers": 10})
+    assert (got["d_plain"], got["d_res"]) == (pytest.approx(0.3), pytest.approx(1.3))
+    assert got["g_plain"] == pytest.approx(5.9049e-6)
+    assert got["g_res"] == pytest.approx(13.7858491849)
 
 
 def test_residual_stack_by_hand() -> None:
