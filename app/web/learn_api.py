@@ -112,7 +112,12 @@ def post_attempt(
         if body.variant is None:
             raise HTTPException(422, "a generated check is answered for a variant: send 'variant'")
         issued = progress.take_variant(
-            db, variant_id=body.variant, user_id=user.id, lesson_id=lesson.id, check_id=check.id
+            db,
+            variant_id=body.variant,
+            user_id=user.id,
+            lesson_id=lesson.id,
+            check_id=check.id,
+            now=at,
         )
         if issued is None:
             raise HTTPException(

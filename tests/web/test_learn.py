@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from app.curriculum.generators import generate
-from app.db.progress import Attempt, Mastery
+from app.db.progress import Attempt, IssuedVariant, Mastery
 from tests.web.learn_fixtures import LearnApp, issued_seed, make_learn_app, seed_keys
 
 ROLES = ("learner", "instructor", "admin")
@@ -118,6 +118,8 @@ def test_generated_variant_is_answered_once_and_only_by_its_learner(site) -> Non
     stolen = bob.post("/api/lessons/composition/checks/c3/attempts", json=body)
     assert stolen.status_code == 409
     assert ada.post("/api/lessons/composition/checks/c3/attempts", json=body).json()["correct"]
+    with site.app.state.sessionmaker() as db:  # taken at the app's clock, not the wall clock
+        assert db.get(IssuedVariant, shown["variant"]).answered_at == site.clock()
     again = ada.post("/api/lessons/composition/checks/c3/attempts", json=body)
     assert again.status_code == 409 and "answered already" in again.json()["detail"]
     unseeded = ada.post(
