@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -154,8 +155,9 @@ class Standing:
     unlocked: set[str]
     required: str = DEFAULT_REQUIRED
 
-    @property
+    @cached_property
     def levels(self) -> dict[str, str]:
+        """concept id → level (computed once: the map asks for it once per concept)."""
         return levels_of(self.states)
 
     def missing_for_lesson(self, curriculum: Curriculum, lesson_id: str) -> list[str]:
