@@ -43,7 +43,8 @@ def load(dataset: str, seed: int) -> DeepData:
         x_train = x_train.reshape(len(x_train), -1)  # (N, 8, 8) → (N, 64)
         x_test = x_test.reshape(len(x_test), -1)
     mean = x_train.mean(axis=0)
-    std = np.where(x_train.std(axis=0) > 1e-3, x_train.std(axis=0), 1.0)
+    std = x_train.std(axis=0)
+    std = np.where(std > 1e-3, std, 1.0)
 
     def scaled(a: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(((a - mean) / std).astype(np.float32))
