@@ -10,7 +10,6 @@ The train metrics are measured on a fixed sample (the first TRAIN_EVAL training 
 
 from __future__ import annotations
 
-import io
 from typing import Any, ClassVar
 
 import numpy as np
@@ -20,17 +19,13 @@ from pydantic import BaseModel
 
 from app.labs import attention_params
 from app.labs.attention_params import TRAIN_EVAL, AttentionParams
-from app.labs.base import Lab, Output
+from app.labs.base import Lab, Output, state_arrays, state_file, to_numpy
 from app.labs.cnn import make_optimizer, retune
 from app.labs.sampling import EpochSampler
 from app.nets.transformer import Transformer
 from app.probes import attention as probe
 
 N_TRAIN = 4096  # training sequences, drawn once per build from the run's seed
-
-
-def _tensor(value: torch.Tensor) -> np.ndarray:
-    return value.detach().to(torch.float32).contiguous().numpy().copy()
 
 
 class AttentionLab(Lab):
@@ -178,8 +173,8 @@ class AttentionLab(Lab):
             "tokens": tokens.astype(np.int32),
             "target": target.numpy().astype(np.int32),
             "predicted": logits.argmax(-1).numpy().astype(np.int32),
-            "logits": _tensor(logits),
-            "probs": _tensor(torch.softmax(logits, dim=-1)),
+            "logits": to_numpy(logits),
+            "probs": to_numpy(torch.softmax(logits, dim=-1)),
         }
         weights, scores = probe.attention_maps(run)
         for layer, (w, s) in enumerate(zip(weights, scores, strict=True)):
@@ -187,7 +182,7 @@ class AttentionLab(Lab):
             arrays[f"scores/{layer}"] = s
         steps = probe.head_steps(self.model, run, p.head_layer, p.head)
         arrays.update({f"head/{name}": value for name, value in steps.items()})
-        pe = _tensor(self.model.positions())
+        pe = to_numpy(self.model.positions())
         arrays["positional"] = pe
         arrays["positional_similarity"] = probe.position_similarity(pe)
         _, arrays["weight_norm"], arrays["grad_norm"] = probe.layer_norms(self.model)
@@ -225,7 +220,7 @@ class AttentionLab(Lab):
         )
 
     def snapshot(self) -> dict[str, np.ndarray]:
-        return {k: _tensor(v) for k, v in self.model.state_dict().items()}
+        return state_arrays(self.model.state_dict())
 
     @classmethod
     def export_script(cls, params: BaseModel) -> str:
@@ -234,7 +229,4 @@ class AttentionLab(Lab):
         return attention_script(params.model_dump())
 
     def export_weights(self) -> bytes:
-        buffer = io.BytesIO()
-        state = {k: v.detach().contiguous() for k, v in self.model.state_dict().items()}
-        torch.save(state, buffer)
-        return buffer.getvalue()
+        return state_file(self.model.state_dict())

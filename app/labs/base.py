@@ -8,11 +8,14 @@ would cost too much compute or frame bytes.
 
 from __future__ import annotations
 
+import io
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
+import torch
 from pydantic import BaseModel, ValidationError
 
 # One `step` request may hold a worker this long (estimated), so other runs there keep pace.
@@ -59,6 +62,23 @@ def refuse_over_budget(checks: list[tuple[bool, str, list[str]]], figures: dict[
         + ", ".join(named),
         {**figures, "params": named},
     )
+
+
+def to_numpy(value: torch.Tensor) -> np.ndarray:
+    """A float32, C-ordered NumPy copy of ``value``, detached from autograd."""
+    return value.detach().to(torch.float32).contiguous().numpy().copy()
+
+
+def state_arrays(state: Mapping[str, torch.Tensor]) -> dict[str, np.ndarray]:
+    """A state_dict as float32 arrays (what ``snapshot`` returns)."""
+    return {k: to_numpy(v) for k, v in state.items()}
+
+
+def state_file(state: Mapping[str, torch.Tensor]) -> bytes:
+    """A state_dict as a torch.save file (what ``export_weights`` returns), C-ordered."""
+    buffer = io.BytesIO()
+    torch.save({k: v.detach().contiguous() for k, v in state.items()}, buffer)
+    return buffer.getvalue()
 
 
 @dataclass

@@ -9,7 +9,6 @@ frame stays cheap; the test metrics and the confusion matrix on the whole test s
 
 from __future__ import annotations
 
-import io
 from typing import Any, ClassVar
 
 import numpy as np
@@ -19,7 +18,7 @@ from pydantic import BaseModel
 
 from app.data import digits
 from app.labs import cnn_params, cnn_stack
-from app.labs.base import Lab, LabError, Output
+from app.labs.base import Lab, LabError, Output, state_arrays, state_file, to_numpy
 from app.labs.cnn_params import TRAIN_EVAL, CnnParams
 from app.labs.sampling import EpochSampler
 from app.nets.cnn import CNN, CNNConfig, spatial_conv
@@ -53,10 +52,6 @@ def make_optimizer(model: CNN, p: CnnParams) -> torch.optim.Optimizer:
         weight_decay=p.weight_decay,
         fused=True,
     )
-
-
-def _tensor(value: torch.Tensor) -> np.ndarray:
-    return value.detach().to(torch.float32).contiguous().numpy().copy()
 
 
 def retune(
@@ -183,14 +178,14 @@ class CnnLab(Lab):
         maps = model.feature_maps(x)  # [(1, C_l, H_l, W_l)]
         probs = torch.softmax(model.classify(maps[-1]), dim=1)[0]  # (10,)
         arrays: dict[str, np.ndarray] = {
-            "input": _tensor(x[0, 0]),
-            "probs": _tensor(probs),
+            "input": to_numpy(x[0, 0]),
+            "probs": to_numpy(probs),
         }
         for index, h in enumerate(maps):
-            arrays[f"feature_maps/{index}"] = _tensor(h[0])  # (C_l, H_l, W_l)
+            arrays[f"feature_maps/{index}"] = to_numpy(h[0])  # (C_l, H_l, W_l)
         conv = spatial_conv(model.blocks[0])
         if conv is not None:
-            arrays["kernels"] = _tensor(conv.weight)  # (C_out, C_in per group, k, k)
+            arrays["kernels"] = to_numpy(conv.weight)  # (C_out, C_in per group, k, k)
         metrics, confusion = self._evaluate()
         arrays["confusion"] = confusion
         tensors = [w for _, w in model.weight_tensors()]
@@ -220,7 +215,7 @@ class CnnLab(Lab):
         )
 
     def snapshot(self) -> dict[str, np.ndarray]:
-        return {k: _tensor(v) for k, v in self.model.state_dict().items()}
+        return state_arrays(self.model.state_dict())
 
     def probe(self, name: str, args: dict[str, Any]) -> Output:
         if name == "receptive_field":
@@ -256,14 +251,11 @@ class CnnLab(Lab):
         x = upsample(values.reshape(1, 8, 8), self.params.image_size)
         probs = torch.softmax(self.model.eval()(x), dim=1)[0]
         return Output(
-            self.step_count, {"predicted": int(probs.argmax())}, {"probs": _tensor(probs)}
+            self.step_count, {"predicted": int(probs.argmax())}, {"probs": to_numpy(probs)}
         )
 
     def export_weights(self) -> bytes:
-        buffer = io.BytesIO()
-        state = {k: v.detach().contiguous() for k, v in self.model.state_dict().items()}
-        torch.save(state, buffer)
-        return buffer.getvalue()
+        return state_file(self.model.state_dict())
 
 
 def tensor_norms(tensors: list[torch.Tensor | None]) -> list[float]:

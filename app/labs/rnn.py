@@ -10,7 +10,6 @@ steps; ``weight_norm`` / ``grad_norm`` per weight tensor. Unprefixed: ``input`` 
 
 from __future__ import annotations
 
-import io
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from pydantic import BaseModel
 
 from app.data import sequences
 from app.labs import rnn_params
-from app.labs.base import Lab, Output
+from app.labs.base import Lab, Output, state_arrays, state_file
 from app.labs.cnn import make_optimizer, retune, tensor_norms
 from app.labs.rnn_params import CLIP_HISTORY, GRAD_PROBE, TRAIN_EVAL, RnnParams, model_name
 from app.nets.rnn import GATES, RecurrentNet, count_params
@@ -299,12 +298,7 @@ class RnnLab(Lab):
         }
 
     def snapshot(self) -> dict[str, np.ndarray]:
-        return {
-            k: v.detach().to(torch.float32).contiguous().numpy().copy()
-            for k, v in self.state().items()
-        }
+        return state_arrays(self.state())
 
     def export_weights(self) -> bytes:
-        buffer = io.BytesIO()
-        torch.save({k: v.detach().contiguous() for k, v in self.state().items()}, buffer)
-        return buffer.getvalue()
+        return state_file(self.state())

@@ -16,7 +16,15 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.data.toy2d import features
-from app.labs.base import Lab, LabError, Output, refuse_long_request, refuse_over_budget
+from app.labs.base import (
+    Lab,
+    LabError,
+    Output,
+    refuse_long_request,
+    refuse_over_budget,
+    state_arrays,
+    state_file,
+)
 from app.labs.classifier import Classifier, ClassifierConfig, make_optimizer
 from app.probes.activations import capture_outputs
 from app.probes.gradients import grad_norms, weight_norms
@@ -246,10 +254,7 @@ class TwoMoons(Lab):
         )
 
     def snapshot(self) -> dict[str, np.ndarray]:
-        return {
-            k: v.detach().to(torch.float32).numpy().copy()
-            for k, v in self.run.model.state_dict().items()
-        }
+        return state_arrays(self.run.model.state_dict())
 
     @torch.no_grad()
     def probe(self, name: str, args: dict[str, Any]) -> Output:
@@ -270,11 +275,7 @@ class TwoMoons(Lab):
         return Output(self.step_count, {}, {"p": p.numpy().astype(np.float32)})
 
     def export_weights(self) -> bytes:
-        import io
-
-        buffer = io.BytesIO()
-        torch.save(self.run.model.state_dict(), buffer)
-        return buffer.getvalue()
+        return state_file(self.run.model.state_dict())
 
     @classmethod
     def export_script(cls, params: BaseModel) -> str:

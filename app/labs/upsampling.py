@@ -10,7 +10,6 @@ up-sampling layer's output; ``weight_norm`` / ``grad_norm`` per weight tensor.
 
 from __future__ import annotations
 
-import io
 from typing import Any, ClassVar
 
 import numpy as np
@@ -20,7 +19,7 @@ from pydantic import BaseModel
 
 from app.data import digits
 from app.labs import upsampling_params
-from app.labs.base import Lab, Output
+from app.labs.base import Lab, Output, state_arrays, state_file, to_numpy
 from app.labs.cnn import make_optimizer, retune, tensor_norms
 from app.labs.cnn import upsample as resize_images
 from app.labs.sampling import EpochSampler
@@ -48,10 +47,6 @@ def overlap(p: UpsamplingParams) -> np.ndarray:
         padding, output_padding = transposed_geometry(p.kernel)
         return transposed_overlap(SIDE // 2, p.kernel, STRIDE, padding, output_padding)
     return resize_overlap(SIDE, RESIZE_KERNEL)
-
-
-def _tensor(value: torch.Tensor) -> np.ndarray:
-    return value.detach().to(torch.float32).contiguous().numpy().copy()
 
 
 class UpsamplingLab(Lab):
@@ -168,7 +163,7 @@ class UpsamplingLab(Lab):
         centred = flat - flat.mean()
         scale = float(centred.abs().max())
         # an exactly flat output stays 0 rather than dividing by 0
-        return _tensor(centred / scale if scale > 1e-12 else centred)
+        return to_numpy(centred / scale if scale > 1e-12 else centred)
 
     @torch.no_grad()
     def frame(self) -> Output:
@@ -177,11 +172,11 @@ class UpsamplingLab(Lab):
         x = self.x_test[p.example : p.example + 1]  # (1, 1, 16, 16)
         maps = model.decoder_maps(model.encoder(x))
         arrays: dict[str, np.ndarray] = {
-            "input": _tensor(x[0, 0]),
-            "output": _tensor(torch.sigmoid(maps[-1])[0, 0]),
+            "input": to_numpy(x[0, 0]),
+            "output": to_numpy(torch.sigmoid(maps[-1])[0, 0]),
             "checkerboard": self.checkerboard(),
             "overlap": overlap(p),
-            "feature_maps/0": _tensor(maps[0][0]),  # (C, 8, 8)
+            "feature_maps/0": to_numpy(maps[0][0]),  # (C, 8, 8)
         }
         tensors = [w for _, w in model.weight_tensors()]
         arrays["weight_norm"] = np.array(tensor_norms(tensors), dtype=np.float32)
@@ -207,10 +202,7 @@ class UpsamplingLab(Lab):
         )
 
     def snapshot(self) -> dict[str, np.ndarray]:
-        return {k: _tensor(v) for k, v in self.model.state_dict().items()}
+        return state_arrays(self.model.state_dict())
 
     def export_weights(self) -> bytes:
-        buffer = io.BytesIO()
-        state = {k: v.detach().contiguous() for k, v in self.model.state_dict().items()}
-        torch.save(state, buffer)
-        return buffer.getvalue()
+        return state_file(self.model.state_dict())
