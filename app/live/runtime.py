@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import secrets
-import struct
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,6 +16,7 @@ from app.labs.base import Lab
 from app.live.admission import Admission, Ticket
 from app.live.pool import WorkerPool
 from app.live.worker import Message
+from app.protocol.codec import decode
 
 if TYPE_CHECKING:
     from app.live.session import Session
@@ -55,17 +54,16 @@ class Run:
 
     @property
     def latest(self) -> dict[str, Any] | None:
-        """The newest frame's lab, params in force, step and metrics (its header only)."""
+        """The newest frame's lab, params in force, step and metrics."""
         if self._latest is None:
             return None
-        frame, params = self._latest
-        (length,) = struct.unpack_from("<I", frame, 4)
-        header = json.loads(frame[8 : 8 + length])
+        message, params = self._latest
+        frame = decode(message)
         return {
             "lab": self.lab.id,
             "params": params.model_dump(mode="json"),
-            "step": int(header["step"]),
-            "metrics": dict(header.get("metrics") or {}),
+            "step": int(frame.step),
+            "metrics": dict(frame.metrics or {}),
         }
 
 
