@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from app.labs import deep_sweep
+from app.labs import deep_params, deep_sweep
 from app.labs.base import LabError
 from app.labs.deep import DeepLab
 from app.labs.deep_params import PROBE_BATCH, SWEEP_DEPTHS, SWEEP_WIDTHS
@@ -130,6 +130,17 @@ def test_signal_metrics_match_autograd_on_the_snapshot() -> None:
     with torch.no_grad():
         test = model.eval()(run.data.x_test)
     assert m["test_acc"] == pytest.approx(float((test.argmax(1) == run.data.y_test).float().mean()))
+
+
+def test_probes_are_measured_every_probe_every_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(deep_params, "probe_every", lambda p: 3)
+    run = lab()
+    seen = []
+    for _ in range(7):
+        seen.append(run.frame().metrics["probe_step"])
+        run.step(1)
+    # measured at frames 0, 3 and 6 (steps 0, 3 and 6); the frames between repeat it
+    assert seen == [0, 0, 0, 3, 3, 3, 6]
 
 
 def test_update_ratio_is_the_last_steps_relative_change() -> None:
