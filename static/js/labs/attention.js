@@ -8,8 +8,8 @@ import { diverging } from "../plots/theme.js";
 import { drawHeadSteps, maskedScores, matrix, matrixTable, panel, rowLabels, signedColor,
   weightColor } from "./attention-head.js";
 import { drawProbs, probsTable, SoftmaxPanel, softmaxTable } from "./attention-softmax.js";
+import { examplePicker } from "./example-picker.js";
 
-const N_TEST = 256;
 const SHORT = (name) => (name === "embedding" ? "emb" : name.replace("layer ", "L"));
 
 /** The example as rows of tokens: input, then the right answer and the model's. */
@@ -46,7 +46,6 @@ export function createAttentionStage({ root, state, configure }) {
   const $ = (id) => root.querySelector(`#${id}`);
   const heads = $("att-heads");
   const view = $("maps-view");
-  const number = $("example-input");
   const canvases = { head: $("head-canvas"), probs: $("probs-canvas"),
     positional: $("positional-canvas") };
   const softmax = new SoftmaxPanel(root, { state, configure });
@@ -55,14 +54,7 @@ export function createAttentionStage({ root, state, configure }) {
   let grid = ""; // the layers × heads × length the buttons were made for
   let shown = null; // the frame drawn last
 
-  const choose = (i) => {
-    const example = Math.max(0, Math.min(N_TEST - 1, i));
-    number.value = String(example);
-    if (example !== state.params.example) configure({ example });
-  };
-  $("example-prev").addEventListener("click", () => choose(state.params.example - 1));
-  $("example-next").addEventListener("click", () => choose(state.params.example + 1));
-  number.addEventListener("change", () => choose(Number.parseInt(number.value, 10) || 0));
+  const picker = examplePicker($, state, configure);
   view.addEventListener("change", () => shown && drawMaps(shown));
 
   // Arrow keys move the choice between heads (left/right) and layers (up/down).
@@ -171,7 +163,7 @@ export function createAttentionStage({ root, state, configure }) {
       const pct = (x) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : "—");
       $("example-verdict").textContent = `${m.example_right ? "all right" : "some slots wrong"}` +
         ` · test set: ${pct(m.test_acc)} of tokens, ${pct(m.test_seq_acc)} of whole sequences`;
-      if (document.activeElement !== number) number.value = String(state.params.example);
+      picker.sync();
       drawMaps(frame);
       drawHeadSteps(canvases.head, { ...frame, causal: meta().causal }, positionLabels());
       $("head-name").textContent = `layer ${m.head_layer + 1}, head ${m.head + 1}`;

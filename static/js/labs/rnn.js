@@ -9,8 +9,8 @@ import {
   drawBlocks, drawCells, drawClip, drawGradTime, g3, gateColor, gradTimeTable, historyTable,
   inputBlock, mapRows, signedBlock, StepHistory,
 } from "./rnn-draw.js";
+import { examplePicker } from "./example-picker.js";
 
-const N_TEST = 256;
 const CLASS_NAMES = {
   parity: ["even", "odd"],
   brackets: ["unbalanced", "balanced"],
@@ -25,21 +25,13 @@ export function createRnnStage({ root, state, configure }) {
     norms: $("norms-plot") };
   const clip = new StepHistory();
   const cells = new StepHistory();
-  const number = $("rnn-example");
 
   const meta = () => state.meta ?? {};
   const models = () => meta().models ?? [];
   const prefix = (model) => (meta().compare ? `${model}/` : "");
   const arrayOf = (frame, model, name) => frame.arrays[`${prefix(model)}${name}`];
 
-  const choose = (i) => {
-    const example = Math.max(0, Math.min(N_TEST - 1, i));
-    number.value = String(example);
-    if (example !== state.params.example) configure({ example });
-  };
-  $("rnn-example-prev").addEventListener("click", () => choose(state.params.example - 1));
-  $("rnn-example-next").addEventListener("click", () => choose(state.params.example + 1));
-  number.addEventListener("change", () => choose(Number.parseInt(number.value, 10) || 0));
+  const picker = examplePicker($, state, configure);
 
   /** The lines of the gradient-through-time chart: layers of one model, or each model's top. */
   function gradSeries(frame) {
@@ -152,7 +144,7 @@ export function createRnnStage({ root, state, configure }) {
       } else {
         delete fig.dataset.compare;
       }
-      if (document.activeElement !== number) number.value = String(state.params.example);
+      picker.sync();
     },
     sideCharts: [
       { draw: () => drawNorms(plots.norms, normsFrame(state.frame), meta().weights ?? []),

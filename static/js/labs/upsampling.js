@@ -6,8 +6,8 @@ import { values } from "../codec.js";
 import { drawNorms, normsTable } from "../plots/norms.js";
 import { fit, maxOf, paint } from "../plots/raster.js";
 import { diverging, FONT, ink, sequential } from "../plots/theme.js";
+import { examplePicker } from "./example-picker.js";
 
-const N_TEST = 360;
 const fmt = (v) => (Number.isFinite(v) ? v.toFixed(3) : "—");
 
 /** Paint one [h, w] array as a titled square at x; returns the square's side. */
@@ -82,17 +82,9 @@ function gridTable(caption, array, digits = 2) {
 export function createUpsamplingStage({ root, state, configure }) {
   const $ = (id) => root.querySelector(`#${id}`);
   const canvases = { pair: $("pair-canvas"), board: $("board-canvas"), overlap: $("overlap-canvas") };
-  const number = $("example-input");
   const weightNames = () => state.meta?.weights ?? [];
 
-  const choose = (i) => {
-    const example = Math.max(0, Math.min(N_TEST - 1, i));
-    number.value = String(example);
-    if (example !== state.params.example) configure({ example });
-  };
-  $("example-prev").addEventListener("click", () => choose(state.params.example - 1));
-  $("example-next").addEventListener("click", () => choose(state.params.example + 1));
-  number.addEventListener("change", () => choose(Number.parseInt(number.value, 10) || 0));
+  const picker = examplePicker($, state, configure);
 
   const describeLast = () => {
     const last = state.meta?.last_layer;
@@ -110,7 +102,7 @@ export function createUpsamplingStage({ root, state, configure }) {
       const m = frame.metrics;
       $("example-label").textContent = `digit ${m.label ?? "—"} · test error ${fmt(m.test_loss)}`;
       $("last-layer").textContent = describeLast();
-      if (document.activeElement !== number) number.value = String(state.params.example);
+      picker.sync();
     },
     sideCharts: [
       { draw: () => drawNorms($("norms-plot"), state.frame, weightNames()),
