@@ -113,3 +113,21 @@ def test_resolve_session_short_idle_timeout_kept_alive_by_use(db_session: Sessio
     for seconds in range(10, 300, 10):  # a request every 10 s for 5 minutes
         assert resolve_session(db_session, token, quick, now=T0 + timedelta(seconds=seconds))
     assert resolve_session(db_session, token, quick, now=T0 + timedelta(seconds=361)) is None
+
+
+def test_resolve_session_writes_last_seen_at_most_once_a_minute(db_session: Session) -> None:
+    user = _user(db_session)
+    token = create_session(db_session, user, SETTINGS, now=T0)
+    db_session.commit()
+
+    def last_seen() -> datetime:
+        db_session.expire_all()
+        return db_session.scalar(
+            select(AuthSession.last_seen_at).where(AuthSession.token_hash == hash_token(token))
+        )
+
+    for seconds in (1, 30, 59):  # page views within a minute: reads, not writes
+        assert resolve_session(db_session, token, SETTINGS, now=T0 + timedelta(seconds=seconds))
+        assert last_seen() == T0
+    assert resolve_session(db_session, token, SETTINGS, now=T0 + timedelta(seconds=60))
+    assert last_seen() == T0 + timedelta(seconds=60)
