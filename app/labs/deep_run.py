@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from app.data import digits, toy2d
 from app.labs.deep_params import N_DIGITS_TRAIN, N_SPIRALS, PROBE_BATCH, TRAIN_EVAL
-from app.nets.deep_mlp import DeepMLP, DeepMLPConfig, count
+from app.nets.deep_mlp import DeepMLP, DeepMLPConfig
 from app.probes import jacobian, signal
 
 SPIRAL_NOISE = 0.15
@@ -83,7 +83,6 @@ class Trainee:
             torch.manual_seed(seed)
             self.model = DeepMLP(config)
         self.optimizer = make_optimizer(self.model, optimizer, lr)
-        self.n_params, self.macs = count(config)
         self.last_loss = float("nan")
         self.ratios = [0.0] * (config.depth + 1)
 
