@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from app.data.surfaces import X_RANGE, Y_RANGE
 from app.labs.base import refuse_long_request, refuse_over_budget
 
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
 OptimizerId = Literal["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"]
 
 MAX_STEPS_PER_SECOND = 2000
