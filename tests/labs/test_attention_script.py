@@ -4,8 +4,6 @@ lab's weights and test metrics step for step."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +11,7 @@ import pytest
 import torch
 
 from app.labs.attention import AttentionLab
+from tests.labs.script_run import one_thread, run_script
 
 PARAMS = {
     "task": "sort",
@@ -35,29 +34,16 @@ LINE = re.compile(r"step\s+(\d+)\s+test loss ([\d.]+)\s+token acc ([\d.]+)\s+seq
 
 def test_export_script_reproduces_the_run(tmp_path: Path) -> None:
     params = AttentionLab.validate(PARAMS)
-    script = tmp_path / "run.py"
-    script.write_text(AttentionLab.export_script(params))
-    weights = tmp_path / "model.pt"
-    result = subprocess.run(
-        [sys.executable, str(script), "--steps", "20", "--every", "10", "--weights", str(weights)],
-        cwd=tmp_path,  # away from the repository: the script must not need `app`
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    printed = [LINE.search(line) for line in result.stdout.splitlines()]
-    assert all(printed), result.stdout
-    assert [int(m.group(1)) for m in printed] == [10, 20]
+    printed, weights = run_script(AttentionLab.export_script(params), tmp_path, 20, 10, LINE)
 
-    torch.set_num_threads(1)
-    lab = AttentionLab(params)
-    for match in printed:
-        lab.step(int(match.group(1)) - lab.step_count)
-        metrics = lab.frame().metrics
-        assert float(match.group(2)) == pytest.approx(metrics["test_loss"], abs=1e-5)
-        assert float(match.group(3)) == pytest.approx(metrics["test_acc"], abs=1e-4)
-        assert float(match.group(4)) == pytest.approx(metrics["test_seq_acc"], abs=1e-4)
+    with one_thread():
+        lab = AttentionLab(params)
+        for match in printed:
+            lab.step(int(match.group(1)) - lab.step_count)
+            metrics = lab.frame().metrics
+            assert float(match.group(2)) == pytest.approx(metrics["test_loss"], abs=1e-5)
+            assert float(match.group(3)) == pytest.approx(metrics["test_acc"], abs=1e-4)
+            assert float(match.group(4)) == pytest.approx(metrics["test_seq_acc"], abs=1e-4)
     saved = torch.load(weights, weights_only=True)
     snapshot = lab.snapshot()
     assert set(saved) == set(snapshot)

@@ -4,14 +4,13 @@ A's weights and test metrics step for step."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 from app.labs.deep import DeepLab
+from tests.labs.script_run import one_thread, run_script
 
 LINE = re.compile(r"step\s+(\d+)\s+test loss ([\d.]+)\s+test acc ([\d.]+)")
 
@@ -35,24 +34,10 @@ LINE = re.compile(r"step\s+(\d+)\s+test loss ([\d.]+)\s+test acc ([\d.]+)")
 )
 def test_export_script_reproduces_config_a(params: dict, tmp_path: Path) -> None:
     validated = DeepLab.validate({**params, "compare": True})
-    script = tmp_path / "run.py"
-    script.write_text(DeepLab.export_script(validated))
-    weights = tmp_path / "model.pt"
-    result = subprocess.run(
-        [sys.executable, str(script), "--steps", "12", "--every", "6", "--weights", str(weights)],
-        cwd=tmp_path,  # away from the repository: the script must not need `app`
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    printed = [LINE.search(line) for line in result.stdout.splitlines()]
-    assert all(printed), result.stdout
-    assert [int(m.group(1)) for m in printed] == [6, 12]
+    source = DeepLab.export_script(validated)
+    printed, weights = run_script(source, tmp_path, 12, 6, LINE)
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         lab = DeepLab(validated)
         for match in printed:
             lab.step(int(match.group(1)) - lab.step_count)
@@ -64,5 +49,3 @@ def test_export_script_reproduces_config_a(params: dict, tmp_path: Path) -> None
         assert saved.keys() == state.keys()
         for name, value in state.items():
             torch.testing.assert_close(saved[name], value, rtol=1e-5, atol=1e-6, msg=name)
-    finally:
-        torch.set_num_threads(before)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +12,7 @@ import torch
 
 from app.labs.two_moons import TwoMoons
 from app.nets.mlp import MLP, MLPConfig
+from tests.labs.script_run import run_script
 
 PARAMS = {
     "dataset": "spirals",
@@ -34,20 +33,7 @@ LINE = re.compile(
 
 def test_export_script_reproduces_run(tmp_path: Path) -> None:
     params = TwoMoons.validate(PARAMS)
-    script = tmp_path / "run.py"
-    script.write_text(TwoMoons.export_script(params))
-    weights = tmp_path / "model.pt"
-    result = subprocess.run(
-        [sys.executable, str(script), "--steps", "60", "--every", "30", "--weights", str(weights)],
-        cwd=tmp_path,  # away from the repository: the script must not need `app`
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    printed = [LINE.search(line) for line in result.stdout.splitlines()]
-    assert all(printed), result.stdout
-    assert [int(m.group(1)) for m in printed] == [30, 60]
+    printed, weights = run_script(TwoMoons.export_script(params), tmp_path, 60, 30, LINE)
 
     lab = TwoMoons(params)
     for match in printed:
