@@ -22,6 +22,7 @@ from app.db import progress
 from app.db.progress import Attempt
 from app.web.auth_deps import CurrentUser, DbDep, RequiredUser, now
 from app.web.learn_state import (
+    Standing,
     check_or_404,
     get_curriculum,
     lesson_or_404,
@@ -35,8 +36,11 @@ router = APIRouter(prefix="/api")
 SEED_LIMIT = 2**31
 
 
-def require_open(request: Request, db: DbDep, user_id: int | None, lesson_id: str) -> Any:
-    """The lesson if it is open to this learner; 404 unknown, 403 locked (naming why)."""
+def require_open(
+    request: Request, db: DbDep, user_id: int | None, lesson_id: str
+) -> tuple[Any, Standing]:
+    """The lesson if it is open to this learner, and the learner's standing it was judged by;
+    404 unknown, 403 locked (naming why)."""
     curriculum = get_curriculum(request)
     lesson = lesson_or_404(curriculum, lesson_id)
     where = standing(request, db, user_id)
@@ -46,7 +50,7 @@ def require_open(request: Request, db: DbDep, user_id: int | None, lesson_id: st
         raise HTTPException(
             403, f"lesson {lesson_id!r} is locked: first reach {where.required} on {titles}"
         )
-    return lesson
+    return lesson, where
 
 
 @router.get("/lessons/{lesson_id}/checks/{check_id}")
@@ -54,7 +58,7 @@ def get_check(
     request: Request, lesson_id: str, check_id: str, db: DbDep, user: CurrentUser
 ) -> dict[str, Any]:
     """A check to answer; a generated one comes with a fresh variant issued by the server."""
-    lesson = require_open(request, db, user.id if user else None, lesson_id)
+    lesson, _ = require_open(request, db, user.id if user else None, lesson_id)
     check = check_or_404(lesson, check_id)
     if check.kind != "generated":
         return shown(check, None, None)
@@ -102,10 +106,10 @@ def post_attempt(
 ) -> dict[str, Any]:
     """Grade an answer, record it and the mastery it earns, commit, then say how it went."""
     curriculum = get_curriculum(request)
-    lesson = require_open(request, db, user.id, lesson_id)
-    check = check_or_404(lesson, check_id)
     at = now(request)
-    lock_learner(db, user.id)
+    lock_learner(db, user.id)  # before the standing is read, so it stays current until commit
+    lesson, where = require_open(request, db, user.id, lesson_id)
+    check = check_or_404(lesson, check_id)
     seed = None
     run_state = None
     if check.kind == "generated":
@@ -130,7 +134,6 @@ def post_attempt(
         result = grade(check, seed, body.response, run_state)
     except CheckError as exc:
         raise HTTPException(422, str(exc)) from None
-    where = standing(request, db, user.id)
     before = where.levels
     attempt = progress.record_attempt(
         db,
