@@ -74,6 +74,10 @@ def test_batch_statistics_normalise_by_the_batch_and_keep_running_stats() -> Non
         out = norm(z)
         assert norm.training
     torch.testing.assert_close(out.mean(0), norm.bias.detach(), atol=1e-5, rtol=0)
+    # by hand: each unit standardised by this batch's mean and biased variance (γ = 1, β = 0)
+    z = z.detach().double()
+    standard = (z - z.mean(0)) / torch.sqrt(z.var(0, unbiased=False) + norm.eps)
+    torch.testing.assert_close(out.detach().double(), standard, rtol=1e-4, atol=1e-5)
     assert torch.equal(norm.running_mean, before[0]) and torch.equal(norm.running_var, before[1])
     assert norm.momentum == before[2] and not norm.training
     assert int(norm.num_batches_tracked) == batches
