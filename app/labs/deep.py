@@ -10,7 +10,6 @@ arrays ``b/…``); the sweep trains a depth × width grid a slice per request.
 
 from __future__ import annotations
 
-import io
 from typing import Any, ClassVar
 
 import numpy as np
@@ -18,7 +17,7 @@ import torch
 from pydantic import BaseModel
 
 from app.labs import deep_params
-from app.labs.base import Lab, Output
+from app.labs.base import Lab, Output, state_arrays, state_file
 from app.labs.deep_params import PROBE_BATCH, DeepParams
 from app.labs.deep_run import BINS, Trainee, load
 from app.labs.deep_sweep import COLUMNS, SWEEP_STEPS, Sweep
@@ -186,9 +185,7 @@ class DeepLab(Lab):
         return state
 
     def snapshot(self) -> dict[str, np.ndarray]:
-        return {
-            k: v.detach().to(torch.float32).contiguous().numpy() for k, v in self._state().items()
-        }
+        return state_arrays(self._state())
 
     @classmethod
     def export_script(cls, params: BaseModel) -> str:
@@ -198,6 +195,4 @@ class DeepLab(Lab):
         return deep_script(p.model_dump(), vars(p.config()))
 
     def export_weights(self) -> bytes:
-        buffer = io.BytesIO()
-        torch.save({k: v.detach().contiguous() for k, v in self._state().items()}, buffer)
-        return buffer.getvalue()
+        return state_file(self._state())

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from app.data import digits, toy2d
+from app.labs.base import to_numpy
 from app.labs.deep_params import N_DIGITS_TRAIN, N_SPIRALS, PROBE_BATCH, TRAIN_EVAL
 from app.nets.deep_mlp import DeepMLP, DeepMLPConfig
 from app.probes import jacobian, signal
@@ -68,10 +69,6 @@ def make_optimizer(model: DeepMLP, kind: str, lr: float) -> torch.optim.Optimize
 
 def _finite(value: float) -> float | None:
     return value if np.isfinite(value) else None
-
-
-def _array(t: torch.Tensor) -> np.ndarray:
-    return t.detach().to(torch.float32).contiguous().numpy().copy()
 
 
 class Trainee:
@@ -139,12 +136,12 @@ class Trainee:
         }
         weights = [float(torch.linalg.vector_norm(w.detach())) for w in self._weights()]
         arrays = {
-            "act_mean": _array(s.act_mean),
-            "act_std": _array(s.act_std),
-            "act_hist": _array(s.act_hist),
-            "act_range": _array(s.act_range),
-            "act_grad_norm": _array(s.act_grad_norm),
-            "grad_norm": _array(s.weight_grad_norm),
+            "act_mean": to_numpy(s.act_mean),
+            "act_std": to_numpy(s.act_std),
+            "act_hist": to_numpy(s.act_hist),
+            "act_range": to_numpy(s.act_range),
+            "act_grad_norm": to_numpy(s.act_grad_norm),
+            "grad_norm": to_numpy(s.weight_grad_norm),
             "weight_norm": np.array(weights, dtype=np.float32),
             "update_ratio": np.array(self.ratios, dtype=np.float32),
         }
@@ -160,9 +157,9 @@ class Trainee:
         width = self.config.width
         layers = np.full((self.config.depth, width), np.nan, dtype=np.float32)  # (L, width)
         for index, values in enumerate(found.layers):
-            layers[index, : len(values)] = _array(values)
+            layers[index, : len(values)] = to_numpy(values)
         return {
             "jacobian/layers": layers,
-            "jacobian/chain": _array(torch.stack(found.chain)),  # (L, min(width, n_in))
-            "jacobian/product": _array(found.product),
+            "jacobian/chain": to_numpy(torch.stack(found.chain)),  # (L, min(width, n_in))
+            "jacobian/product": to_numpy(found.product),
         }

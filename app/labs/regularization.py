@@ -20,7 +20,6 @@ Frame arrays (see docs/protocol.md, "Lab `regularization`"): ``history/*`` (the 
 from __future__ import annotations
 
 import copy
-import io
 from typing import Any
 
 import numpy as np
@@ -30,7 +29,7 @@ from pydantic import BaseModel
 
 from app.data import augment, digits
 from app.labs import regularization_params
-from app.labs.base import Lab, Output
+from app.labs.base import Lab, Output, state_arrays, state_file
 from app.labs.cnn import tensor_norms
 from app.labs.regularization_params import (
     EVAL_EVERY,
@@ -246,12 +245,7 @@ class RegularizationLab(Lab):
         )
 
     def snapshot(self) -> dict[str, np.ndarray]:
-        return {
-            k: v.detach().to(torch.float32).numpy().copy()
-            for k, v in self.model.state_dict().items()
-        }
+        return state_arrays(self.model.state_dict())
 
     def export_weights(self) -> bytes:
-        buffer = io.BytesIO()
-        torch.save({k: v.detach().contiguous() for k, v in self.model.state_dict().items()}, buffer)
-        return buffer.getvalue()
+        return state_file(self.model.state_dict())
