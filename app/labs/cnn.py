@@ -139,7 +139,6 @@ class CnnLab(Lab):
             self.optimizer.step()
             self.step_count += 1
             self.last_loss = float(loss.detach())
-        self._evaluated = None
 
     @torch.no_grad()
     def _evaluate(self) -> tuple[dict[str, Any], np.ndarray]:

@@ -138,7 +138,6 @@ class UpsamplingLab(Lab):
             self.optimizer.step()
             self.step_count += 1
             self.last_loss = float(loss.detach())
-        self._evaluated = None
 
     @torch.no_grad()
     def _evaluate(self) -> dict[str, float]:
