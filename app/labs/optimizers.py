@@ -15,7 +15,6 @@ AdamW, the step lr·m̂/(√v̂ + ε) of each network parameter at the last upda
 from __future__ import annotations
 
 import copy
-import io
 import itertools
 import math
 from typing import Any, ClassVar
@@ -26,7 +25,7 @@ from pydantic import BaseModel
 
 from app.data import surfaces, toy2d
 from app.labs import optimizers_params
-from app.labs.base import Lab, Output
+from app.labs.base import Lab, Output, state_file, to_numpy
 from app.labs.classifier import loss_from_logits
 from app.labs.optimizers_params import (
     NET_HIDDEN,
@@ -280,14 +279,11 @@ class OptimizersLab(Lab):
     def snapshot(self) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         for kind, racer in self.racers.items():
-            out[f"{kind}/point"] = racer.point.detach().to(torch.float32).numpy().copy()
+            out[f"{kind}/point"] = to_numpy(racer.point)
             if racer.net is not None:
                 for name, value in racer.net.state_dict().items():
-                    out[f"{kind}/{name}"] = value.detach().to(torch.float32).numpy().copy()
+                    out[f"{kind}/{name}"] = to_numpy(value)
         return out
 
     def export_weights(self) -> bytes:
-        buffer = io.BytesIO()
-        state = {k: torch.from_numpy(v) for k, v in self.snapshot().items()}
-        torch.save(state, buffer)
-        return buffer.getvalue()
+        return state_file({k: torch.from_numpy(v) for k, v in self.snapshot().items()})

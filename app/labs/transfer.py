@@ -17,7 +17,6 @@ a save is made every that many steps.
 
 from __future__ import annotations
 
-import io
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -28,7 +27,7 @@ from pydantic import BaseModel
 
 from app.data import digits
 from app.labs import checkpoints, transfer_params
-from app.labs.base import Lab, LabError, Output
+from app.labs.base import Lab, LabError, Output, state_arrays, state_file
 from app.labs.cnn import tensor_norms, upsample
 from app.labs.sampling import EpochSampler
 from app.labs.transfer_params import PRETRAIN_BATCH, PRETRAIN_LR, TransferParams
@@ -258,14 +257,13 @@ class TransferLab(Lab):
     def _list(self) -> list[dict[str, Any]]:
         return checkpoints.listing(self.id, self.key)
 
-    def snapshot(self) -> dict[str, np.ndarray]:
+    def _state(self) -> dict[str, torch.Tensor]:
         return {
-            f"{name}/{k}": v.detach().to(torch.float32).numpy().copy()
-            for name, m in self.models.items()
-            for k, v in m.state_dict().items()
+            f"{name}/{k}": v for name, m in self.models.items() for k, v in m.state_dict().items()
         }
 
+    def snapshot(self) -> dict[str, np.ndarray]:
+        return state_arrays(self._state())
+
     def export_weights(self) -> bytes:
-        buffer = io.BytesIO()
-        torch.save({k: torch.from_numpy(v) for k, v in self.snapshot().items()}, buffer)
-        return buffer.getvalue()
+        return state_file(self._state())
