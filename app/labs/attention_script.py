@@ -13,7 +13,7 @@ from typing import Any
 from app.data import token_tasks
 from app.labs import sampling
 from app.labs.attention import N_TRAIN
-from app.labs.script_export import _body
+from app.labs.script_export import ARGS, module_body
 from app.nets import transformer
 
 _MAIN = '''
@@ -43,11 +43,7 @@ def loss_of(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 def main() -> None:
     """Train, printing the test loss and accuracies every --every steps."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1000, help="training steps to run")
-    parser.add_argument("--every", type=int, default=100, help="print every N steps")
-    parser.add_argument("--weights", default=None, help="save the final state_dict here (.pt)")
-    args = parser.parse_args()
+    args = parse_args()
     torch.set_num_threads(1)
     task = TokenTask(P["task"], P["seq_len"], P["vocab"])
     x_train, y_train = (torch.from_numpy(a) for a in task.make(P["seed"], N_TRAIN))
@@ -108,6 +104,8 @@ import json
 CONFIG_JSON = {json.dumps(json.dumps(params))}
 N_TRAIN = {N_TRAIN}
 '''
-    parts = [head, "# --- data ---", _body(token_tasks), "# --- network ---", _body(transformer)]
-    parts += ["# --- minibatches ---", _body(sampling), "# --- training loop ---", _MAIN]
+    parts = [head, "# --- data ---", module_body(token_tasks)]
+    parts += ["# --- network ---", module_body(transformer)]
+    parts += ["# --- minibatches ---", module_body(sampling)]
+    parts += ["# --- training loop ---", ARGS, _MAIN]
     return "\n\n".join(parts)

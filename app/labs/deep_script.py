@@ -12,7 +12,7 @@ from typing import Any
 
 from app.data import digits, toy2d
 from app.labs import deep_params, deep_run, sampling
-from app.labs.script_export import _body
+from app.labs.script_export import ARGS, module_body
 from app.nets import deep_mlp, norms
 
 _DATA = {
@@ -54,11 +54,7 @@ def make_optimizer(model: nn.Module) -> torch.optim.Optimizer:
 
 def main() -> None:
     """Train, printing the test loss and accuracy every --every steps."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1000, help="training steps to run")
-    parser.add_argument("--every", type=int, default=100, help="print every N steps")
-    parser.add_argument("--weights", default=None, help="save the final state_dict here (.pt)")
-    args = parser.parse_args()
+    args = parse_args()
     torch.set_num_threads(1)
     x_train, y_train, x_test, y_test = load_data()
     config = DeepMLPConfig(**MODEL)
@@ -119,7 +115,8 @@ N_DIGITS_TRAIN = {deep_params.N_DIGITS_TRAIN}
 SPIRAL_NOISE = {deep_run.SPIRAL_NOISE}
 '''
     data = toy2d if dataset == "spirals" else digits
-    parts = [head, "# --- data ---", _body(data), _DATA[dataset]]
-    parts += ["# --- network ---", _body(norms), _body(deep_mlp)]
-    parts += ["# --- minibatches ---", _body(sampling), "# --- training loop ---", _MAIN]
+    parts = [head, "# --- data ---", module_body(data), _DATA[dataset]]
+    parts += ["# --- network ---", module_body(norms), module_body(deep_mlp)]
+    parts += ["# --- minibatches ---", module_body(sampling)]
+    parts += ["# --- training loop ---", ARGS, _MAIN]
     return "\n\n".join(parts)

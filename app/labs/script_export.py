@@ -16,7 +16,7 @@ from app.labs import classifier, sampling
 from app.nets import mlp
 
 
-def _body(module: ModuleType) -> str:
+def module_body(module: ModuleType) -> str:
     """A module's source without its docstring, future import and Layerwise imports."""
     source = inspect.getsource(module)
     lines = source.splitlines()
@@ -35,17 +35,24 @@ def _body(module: ModuleType) -> str:
     return "\n".join(kept).strip() + "\n"
 
 
+# The command line of every exported script (its docstring's first line describes it).
+ARGS = '''
+def parse_args() -> argparse.Namespace:
+    """--steps to run, print --every N steps, save the final --weights."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=1000, help="training steps to run")
+    parser.add_argument("--every", type=int, default=100, help="print every N steps")
+    parser.add_argument("--weights", default=None, help="save the final state_dict here (.pt)")
+    return parser.parse_args()
+'''
+
 _MAIN = '''
 CONFIG = ClassifierConfig(**json.loads(CONFIG_JSON))
 
 
 def main() -> None:
     """Train, printing train/test loss and accuracy every --every steps."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1000, help="training steps to run")
-    parser.add_argument("--every", type=int, default=100, help="print every N steps")
-    parser.add_argument("--weights", default=None, help="save the final state_dict here (.pt)")
-    args = parser.parse_args()
+    args = parse_args()
     torch.set_num_threads(1)
     run = Classifier(CONFIG)
     done = 0
@@ -88,7 +95,7 @@ import json
 
 CONFIG_JSON = {json.dumps(json.dumps(config))}
 '''
-    parts = [head, "# --- data ---", _body(toy2d), "# --- network ---", _body(mlp)]
-    parts += ["# --- minibatches ---", _body(sampling)]
-    parts += ["# --- training loop ---", _body(classifier), _MAIN]
+    parts = [head, "# --- data ---", module_body(toy2d), "# --- network ---", module_body(mlp)]
+    parts += ["# --- minibatches ---", module_body(sampling)]
+    parts += ["# --- training loop ---", module_body(classifier), ARGS, _MAIN]
     return "\n\n".join(parts)
