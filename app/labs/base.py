@@ -64,6 +64,11 @@ def refuse_over_budget(checks: list[tuple[bool, str, list[str]]], figures: dict[
     )
 
 
+def finite_or_none(value: float) -> float | None:
+    """A metric as frames carry it: the number, or None when it is NaN or infinite."""
+    return value if np.isfinite(value) else None
+
+
 def to_numpy(value: torch.Tensor) -> np.ndarray:
     """A float32, C-ordered NumPy copy of ``value``, detached from autograd."""
     return value.detach().to(torch.float32).contiguous().numpy().copy()

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from app.data import digits, toy2d
-from app.labs.base import to_numpy
+from app.labs.base import finite_or_none, to_numpy
 from app.labs.deep_params import N_DIGITS_TRAIN, N_SPIRALS, PROBE_BATCH, TRAIN_EVAL
 from app.nets.deep_mlp import DeepMLP, DeepMLPConfig
 from app.probes import jacobian, signal
@@ -67,10 +67,6 @@ def make_optimizer(model: DeepMLP, kind: str, lr: float) -> torch.optim.Optimize
     return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, fused=True)
 
 
-def _finite(value: float) -> float | None:
-    return value if np.isfinite(value) else None
-
-
 class Trainee:
     """A network of ``config``, seeded by ``seed``, and its optimiser."""
 
@@ -113,9 +109,9 @@ class Trainee:
         test = model(data.x_test)
         train = model(data.x_train[:k])
         return {
-            "loss": _finite(float(F.cross_entropy(train, data.y_train[:k]))),
+            "loss": finite_or_none(float(F.cross_entropy(train, data.y_train[:k]))),
             "train_acc": float((train.argmax(1) == data.y_train[:k]).float().mean()),
-            "test_loss": _finite(float(F.cross_entropy(test, data.y_test))),
+            "test_loss": finite_or_none(float(F.cross_entropy(test, data.y_test))),
             "test_acc": float((test.argmax(1) == data.y_test).float().mean()),
         }
 
@@ -127,12 +123,12 @@ class Trainee:
             s = signal.measure(model.blocks, model.head, model.linears(), x, y, BINS)
         std, grads = s.act_std, s.weight_grad_norm
         metrics = {
-            "act_std_first": _finite(float(std[0])),
-            "act_std_last": _finite(float(std[-1])),
-            "act_std_ratio": _finite(float(std[-1] / std[0])) if std[0] > 0 else None,
-            "grad_norm_first": _finite(float(grads[0])),
-            "grad_norm_last": _finite(float(grads[-2])),
-            "grad_ratio": _finite(float(grads[0] / grads[-2])) if grads[-2] > 0 else None,
+            "act_std_first": finite_or_none(float(std[0])),
+            "act_std_last": finite_or_none(float(std[-1])),
+            "act_std_ratio": finite_or_none(float(std[-1] / std[0])) if std[0] > 0 else None,
+            "grad_norm_first": finite_or_none(float(grads[0])),
+            "grad_norm_last": finite_or_none(float(grads[-2])),
+            "grad_ratio": finite_or_none(float(grads[0] / grads[-2])) if grads[-2] > 0 else None,
         }
         weights = [float(torch.linalg.vector_norm(w.detach())) for w in self._weights()]
         arrays = {

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -25,7 +24,7 @@ from pydantic import BaseModel
 
 from app.data import surfaces, toy2d
 from app.labs import optimizers_params
-from app.labs.base import Lab, Output, state_file, to_numpy
+from app.labs.base import Lab, Output, finite_or_none, state_file, to_numpy
 from app.labs.classifier import loss_from_logits
 from app.labs.optimizers_params import (
     NET_HIDDEN,
@@ -141,10 +140,6 @@ class Racer:
         self.net_scheduler.step()  # type: ignore[union-attr]
 
 
-def _finite(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
-
 class OptimizersLab(Lab):
     """Race optimisers on a 2-D surface and on a small network; stream paths and losses."""
 
@@ -234,7 +229,7 @@ class OptimizersLab(Lab):
                 continue
             loss = float(loss_from_logits(racer.net(self.x_train), self.y_train))
             predicted = (racer.net(self.x_test)[:, 0] > 0).long()
-            metrics[f"net_loss_{kind}"] = _finite(loss)
+            metrics[f"net_loss_{kind}"] = finite_or_none(loss)
             metrics[f"net_acc_{kind}"] = float((predicted == self.y_test).float().mean())
         self._evaluated = (self.step_count, metrics)
         return metrics
@@ -252,7 +247,7 @@ class OptimizersLab(Lab):
             arrays[f"path/{kind}"] = np.array(points, dtype=np.float32)  # (K, 2)
             distance = self.surface.distance(x, y)
             metrics[f"x_{kind}"], metrics[f"y_{kind}"] = x, y
-            metrics[f"value_{kind}"] = _finite(float(self.surface(x, y)))
+            metrics[f"value_{kind}"] = finite_or_none(float(self.surface(x, y)))
             metrics[f"dist_{kind}"] = distance
             metrics[f"escaped_{kind}"] = racer.escaped
             metrics[f"lr_{kind}"] = racer.optimizer.param_groups[0]["lr"]

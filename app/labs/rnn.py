@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from app.data import sequences
 from app.labs import rnn_params
-from app.labs.base import Lab, Output, state_arrays, state_file
+from app.labs.base import Lab, Output, finite_or_none, state_arrays, state_file
 from app.labs.cnn import make_optimizer, retune, tensor_norms
 from app.labs.rnn_params import CLIP_HISTORY, GRAD_PROBE, TRAIN_EVAL, RnnParams, model_name
 from app.nets.rnn import GATES, RecurrentNet, count_params
@@ -66,10 +66,6 @@ def weight_names(layers: int) -> list[str]:
     """The weight tensors of ``weight_norm`` / ``grad_norm``: state_dict names, input first."""
     recurrent = [f"rnn.weight_{n}_l{k}" for k in range(layers) for n in ("ih", "hh")]
     return [*recurrent, "head.weight"]
-
-
-def _finite(value: float) -> float | None:
-    return value if math.isfinite(value) else None
 
 
 class RnnLab(Lab):
@@ -232,8 +228,8 @@ class RnnLab(Lab):
         last = member.clip_norms[-1] if member.clip_norms else (0, math.nan, math.nan)
         metrics |= {
             "grad_ratio": gradient_ratio(seen.grad_time),
-            "grad_norm_pre_clip": _finite(last[1]),
-            "grad_norm_post_clip": _finite(last[2]),
+            "grad_norm_pre_clip": finite_or_none(last[1]),
+            "grad_norm_post_clip": finite_or_none(last[2]),
             "diverged": member.diverged,
             "prediction": self._prediction(seen.output),
         }
