@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +53,10 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
     # Whether visitors may create their own (learner) accounts; off: accounts come from admins.
     signup_open: bool = True
+
+    # Where labs train: cpu, cuda (fails at start when no GPU is visible) or auto (cuda when
+    # one is visible, else cpu).
+    device: Literal["cpu", "cuda", "auto"] = "cpu"
 
     # The curriculum (concepts.yaml + lessons/); None: the repository's curriculum/.
     curriculum_dir: Path | None = None

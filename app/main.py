@@ -17,7 +17,7 @@ from app import __version__
 from app.config import Settings, get_settings
 from app.db.engine import database_url, make_engine, make_sessionmaker, upgrade
 from app.live.runtime import Runtime
-from app.web import accounts, api, learn, pages, ws
+from app.web import accounts, api, assignments, classes, dashboard, learn, pages, ws
 from app.web.auth_deps import current_user
 from app.web.security import SecurityHeaders
 
@@ -47,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(url)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.viewer = current_user  # base.html's top bar asks it who is signed in
+    # A class may ask prerequisites to be proficient before its learners' lessons open.
+    app.state.required_level = assignments.required_level
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(
         SecurityHeaders,
@@ -64,5 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ws.router)
     app.include_router(accounts.router)
     app.include_router(learn.router)
+    app.include_router(classes.router)
+    app.include_router(assignments.router)
+    app.include_router(dashboard.router)
     app.include_router(pages.router)
     return app

@@ -8,7 +8,7 @@ from sqlalchemy import MetaData
 
 from app.db.base import Base
 
-MODEL_MODULES = ("app.db.models", "app.db.progress")
+MODEL_MODULES = ("app.db.models", "app.db.progress", "app.db.classes")
 
 
 def metadata() -> MetaData:

@@ -34,8 +34,8 @@ def test_models_match_migrations(db_engine: Engine) -> None:
     assert diff == []
 
 
-def test_schema_lists_both_model_modules() -> None:
-    assert MODEL_MODULES == ("app.db.models", "app.db.progress")
+def test_schema_lists_every_model_module() -> None:
+    assert MODEL_MODULES == ("app.db.models", "app.db.progress", "app.db.classes")
 
 
 def test_sqlite_pragmas(tmp_path) -> None:
