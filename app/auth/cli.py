@@ -1,4 +1,4 @@
-"""The `layerwise db upgrade` and `layerwise create-user` subcommands."""
+"""The `layerwise db upgrade`, `layerwise create-user` and `layerwise set-role` subcommands."""
 
 from __future__ import annotations
 
@@ -69,8 +69,34 @@ def create_user_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def set_role_command(args: argparse.Namespace) -> int:
+    """Change an account's role (e.g. make a teacher an instructor); audit-logged."""
+    from app.auth.accounts import audit, find_user
+    from app.db.engine import database_url, make_engine, make_sessionmaker, upgrade
+
+    url = database_url(get_settings())
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as db:
+            user = find_user(db, args.email)
+            if user is None:
+                print(f"layerwise: no account for {args.email.strip().lower()}", file=sys.stderr)
+                return 2
+            if user.role == args.role:
+                print(f"{user.email} is already {args.role}")
+                return 0
+            old, user.role = user.role, args.role
+            audit(db, None, "user.role", "user", user.id, {"from": old, "to": args.role})
+            db.commit()
+            print(f"{user.email}: {old} -> {args.role}")
+    finally:
+        engine.dispose()
+    return 0
+
+
 def add_commands(sub: Any) -> None:
-    """Register `db upgrade` and `create-user` on the `layerwise` parser's subcommands."""
+    """Register `db upgrade`, `create-user` and `set-role` on the `layerwise` subcommands."""
     p = sub.add_parser("db", help="the database")
     db_sub = p.add_subparsers(dest="db_command", required=True)
     p = db_sub.add_parser("upgrade", help="apply the migrations (SQLite under the data dir)")
@@ -83,3 +109,7 @@ def add_commands(sub: Any) -> None:
         "--password-stdin", action="store_true", help="read the password from stdin's first line"
     )
     p.set_defaults(func=create_user_command)
+    p = sub.add_parser("set-role", help="change an account's role (learner, instructor, admin)")
+    p.add_argument("email", help="the account's login email")
+    p.add_argument("role", choices=ROLES, help="the new role")
+    p.set_defaults(func=set_role_command)
