@@ -14,15 +14,17 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from app.curriculum import mastery
 from app.curriculum.render import render_markdown
 from app.db import progress
+from app.db.models import User
 from app.labs.base import LabError
 from app.labs.registry import LABS, describe
 from app.web import learn_api, learn_review
 from app.web.auth_deps import CurrentUser, DbDep, RequiredUser, now
-from app.web.learn_state import concept_rows, get_curriculum, lesson_or_404, standing
+from app.web.learn_state import Standing, concept_rows, get_curriculum, lesson_or_404, standing
 from app.web.pages import templates
 
 router = APIRouter()
@@ -163,11 +165,31 @@ def lesson_page(request: Request, lesson_id: str, db: DbDep, user: CurrentUser) 
     lesson = lesson_or_404(curriculum, lesson_id)
     where = standing(request, db, user.id if user else None)
     missing = where.missing_for_lesson(curriculum, lesson.id)
+    return render_lesson(request, db, user, lesson, where, missing, path=f"/lessons/{lesson.id}")
+
+
+def render_lesson(
+    request: Request,
+    db: Session,
+    user: User | None,
+    lesson: Any,
+    where: Standing,
+    missing: list[str],
+    *,
+    path: str,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    """The lesson page for ``user`` (locked when ``missing`` names prerequisites).
+
+    ``path`` is the page's own address, where the lab's preset is added to the query;
+    ``extra`` goes into the template's context (the instructor's preview banner).
+    """
+    curriculum = get_curriculum(request)
     lab = LABS.get(lesson.lab) if lesson.lab else None
     if not missing and lab is not None and "params" not in request.query_params:
         query = preset_query(lab, dict(lesson.preset))
         if query:  # the lab frame reads its start params from the address, like a shared link
-            return RedirectResponse(f"/lessons/{lesson.id}{query}", status_code=303)
+            return RedirectResponse(f"{path}{query}", status_code=303)
     context = {
         "user": user,
         "lesson": lesson,
@@ -190,6 +212,7 @@ def lesson_page(request: Request, lesson_id: str, db: DbDep, user: CurrentUser) 
         context["best"] = {check: score for (lid, check), score in best.items() if lid == lesson.id}
     else:
         context["best"] = {}
+    context.update(extra or {})
     status = 403 if missing else 200
     return templates.TemplateResponse(request, "learn/lesson.html", context, status_code=status)
 
