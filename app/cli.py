@@ -1,4 +1,4 @@
-"""The `layerwise` command: serve, bench."""
+"""The `layerwise` command: serve, bench, curriculum check, backup, restore."""
 
 from __future__ import annotations
 
@@ -130,6 +130,65 @@ def curriculum_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def backup_command(args: argparse.Namespace) -> int:
+    """Back up the configured database to PATH (default: a dated file under data_dir/backups)."""
+    from app.backup import BackupError, backup, default_path, engine_kind
+    from app.db.engine import database_url
+
+    settings = get_settings()
+    url = database_url(settings)
+    try:
+        path = args.path or default_path(settings.data_dir, engine_kind(url))
+        written = backup(url, path)
+    except BackupError as exc:
+        print(f"layerwise backup: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup written: {written} ({written.stat().st_size} bytes)")
+    return 0
+
+
+def restore_command(args: argparse.Namespace) -> int:
+    """Restore the configured database from PATH, then migrate it to the newest schema."""
+    from app.backup import BackupError, restore
+    from app.db.engine import database_url
+
+    url = database_url(get_settings())
+    try:
+        restore(url, args.path, force=args.force)
+    except BackupError as exc:
+        print(f"layerwise restore: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored {args.path} and migrated the database to the newest schema")
+    return 0
+
+
+def _add_backup_commands(sub: Any) -> None:
+    p = sub.add_parser(
+        "backup",
+        help="back up the database (SQLite online copy, or pg_dump for PostgreSQL)",
+        description="Safe while the server runs. Exit 0: written; 1: failed (nothing written).",
+    )
+    p.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="where to write it (default: <data dir>/backups/layerwise-<UTC time>.sqlite3|.pgdump)",
+    )
+    p.set_defaults(func=backup_command)
+    p = sub.add_parser(
+        "restore",
+        help="restore the database from a backup, then migrate it",
+        description="Stop the server first. Exit 0: restored; 1: refused or failed (the "
+        "database is left as it was).",
+    )
+    p.add_argument("path", type=Path, help="a file written by `layerwise backup`")
+    p.add_argument(
+        "--force", action="store_true", help="replace a database that already holds rows"
+    )
+    p.set_defaults(func=restore_command)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `layerwise` console script."""
     parser = argparse.ArgumentParser(prog="layerwise", description=__doc__)
@@ -154,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-metrics", action="store_true", help="do not build labs to learn metric names"
     )
     p.set_defaults(func=curriculum_check)
+    _add_backup_commands(sub)
     from app.auth.cli import add_commands
 
     add_commands(sub)
