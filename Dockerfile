@@ -1,6 +1,7 @@
 # Layerwise: one container, SQLite (or PostgreSQL via LAYERWISE_DATABASE_URL) on a volume.
 # CPU build of PyTorch by default; for a GPU host build with
 #   --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu128
+# (docker-compose.gpu.yml does). The entry point migrates the database, then serves.
 FROM python:3.11-slim-bookworm
 
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
@@ -14,6 +15,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# pg_dump, pg_restore and psql (Debian bookworm's PostgreSQL 15 client) for
+# `layerwise backup` and `layerwise restore` against PostgreSQL. The major version is named;
+# Debian's point releases within it are security fixes that a rebuild should pick up.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client-15 \
+    && rm -rf /var/lib/apt/lists/*
+
 # torch first, pinned, from the chosen index: nothing later may pull another build.
 RUN pip install --index-url "${TORCH_INDEX_URL}" torch==2.13.0
 
@@ -24,6 +33,7 @@ RUN pip install -e .
 
 COPY templates ./templates
 COPY static ./static
+COPY curriculum ./curriculum
 COPY docker/entrypoint.sh /usr/local/bin/layerwise-entrypoint
 
 RUN groupadd --system --gid 10001 layerwise \

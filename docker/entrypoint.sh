@@ -1,5 +1,9 @@
 #!/bin/sh
-# Container entry point: check the data volume, then serve (or run any `layerwise` command).
+# Container entry point: check the data volume, migrate the database, then serve
+# (or run any other `layerwise` command as given).
+#
+# LAYERWISE_SKIP_MIGRATIONS=1 starts serving without migrating: for replicas when one job
+# (`docker compose run --rm app db upgrade`, say) migrates before they start.
 set -eu
 
 data_dir="${LAYERWISE_DATA_DIR:-/data}"
@@ -16,6 +20,21 @@ fi
 
 if [ "$1" = "serve" ]; then
     shift
+    case "${LAYERWISE_SKIP_MIGRATIONS:-0}" in
+        1 | true | yes)
+            echo "layerwise: LAYERWISE_SKIP_MIGRATIONS is set; not migrating the database" >&2
+            ;;
+        *)
+            status=0
+            layerwise db upgrade || status=$?
+            if [ "$status" -ne 0 ]; then
+                echo "layerwise: database migrations failed (exit $status); not serving." \
+                    "Is the database at LAYERWISE_DATABASE_URL reachable and its user allowed" \
+                    "to create tables? (unset: SQLite under $data_dir)" >&2
+                exit "$status"
+            fi
+            ;;
+    esac
     exec layerwise serve --host "${LAYERWISE_HOST:-0.0.0.0}" --port "${LAYERWISE_PORT:-8000}" "$@"
 fi
 exec layerwise "$@"
