@@ -235,7 +235,7 @@ def staff_classes(db: Session, *, user: User) -> list[ClassSummary]:
                 select(Class, Membership.role)
                 .join(Membership, Membership.class_id == Class.id)
                 .where(Membership.user_id == user.id, Membership.role.in_(STAFF_ROLES))
-            ).tuples()
+            )
         )
     counts = _learner_counts(db, [k.id for k, _ in rows])
     summaries = [ClassSummary(k, role, counts.get(k.id, 0)) for k, role in rows]
@@ -265,7 +265,7 @@ def roster(db: Session, *, class_id: int) -> list[Member]:
         select(Membership, User)
         .join(User, User.id == Membership.user_id)
         .where(Membership.class_id == class_id)
-    ).tuples()
+    )
     members = [Member(u.id, u.display_name, u.email, m.role, m.created_at) for m, u in rows]
     return sorted(members, key=lambda m: (order[m.role], m.name.lower(), m.email))
 
