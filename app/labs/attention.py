@@ -71,8 +71,8 @@ class AttentionLab(Lab):
         }
     )
 
-    def __init__(self, params: AttentionParams) -> None:
-        super().__init__(params)
+    def __init__(self, params: AttentionParams, device: torch.device | None = None) -> None:
+        super().__init__(params, device)
         self.rebuild()
 
     @classmethod
@@ -111,13 +111,18 @@ class AttentionLab(Lab):
         task = p.token_task()
         x_train, y_train = task.make(p.seed, N_TRAIN)
         x_test, y_test = task.test_set()
+        device = self.device
         self.x_train, self.y_train = torch.from_numpy(x_train), torch.from_numpy(y_train)
         self.x_test, self.y_test = torch.from_numpy(x_test), torch.from_numpy(y_test)
+        self.test_tokens, self.test_targets = x_test, y_test  # what frames show, on the CPU
+        self.x_train, self.y_train = self.x_train.to(device), self.y_train.to(device)
+        self.x_test, self.y_test = self.x_test.to(device), self.y_test.to(device)
         self.x_eval = torch.cat([self.x_test, self.x_train[:TRAIN_EVAL]])  # one pass, not two
         self.batches = EpochSampler(N_TRAIN, p.seed)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(p.seed)
             self.model = Transformer(p.config())
+        self.model.to(self.device)
         self.optimizer = make_optimizer(self.model, p)  # type: ignore[arg-type]
         self.step_count = 0
         self.last_loss = float("nan")
@@ -133,6 +138,7 @@ class AttentionLab(Lab):
 
     def step(self, n: int) -> None:
         self.model.train()
+        last = None
         for _ in range(n):
             batch = self.batches.next(self.params.batch_size)
             loss = self.loss(self.model(self.x_train[batch]), self.y_train[batch])
@@ -140,7 +146,9 @@ class AttentionLab(Lab):
             loss.backward()
             self.optimizer.step()
             self.step_count += 1
-            self.last_loss = float(loss.detach())
+            last = loss.detach()
+        if last is not None:
+            self.last_loss = float(last)
 
     @torch.no_grad()
     def _evaluate(self) -> dict[str, Any]:
@@ -164,14 +172,14 @@ class AttentionLab(Lab):
 
     def frame(self) -> Output:
         p: AttentionParams = self.params  # type: ignore[assignment]
-        tokens = self.x_test[p.example].numpy()
-        target = self.y_test[p.example]
+        tokens = self.test_tokens[p.example]
+        target = torch.from_numpy(self.test_targets[p.example])
         run = probe.trace_example(self.model, tokens)
         logits = run.logits[0]  # (T, C)
         arrays: dict[str, np.ndarray] = {
             "tokens": tokens.astype(np.int32),
             "target": target.numpy().astype(np.int32),
-            "predicted": logits.argmax(-1).numpy().astype(np.int32),
+            "predicted": logits.argmax(-1).cpu().numpy().astype(np.int32),
             "logits": to_numpy(logits),
             "probs": to_numpy(torch.softmax(logits, dim=-1)),
         }
@@ -213,8 +221,8 @@ class AttentionLab(Lab):
             self.step_count,
             {"n_train": N_TRAIN, "n_test": len(self.x_test)},
             {
-                "test/tokens": self.x_test.numpy().astype(np.int32),
-                "test/targets": self.y_test.numpy().astype(np.int32),
+                "test/tokens": self.test_tokens.astype(np.int32),
+                "test/targets": self.test_targets.astype(np.int32),
             },
         )
 

@@ -1,9 +1,10 @@
 """The narrow interface every lab implements, so any scheduler can drive it.
 
-A lab is built from validated params (``Lab(params)``), advanced with ``step(n)``, and read
-with ``frame()``, ``dataset()``, ``snapshot()`` and ``probe()``. Before anything is
-allocated the runtime calls ``budget(params)``, which raises LabError when the request
-would cost too much compute or frame bytes.
+A lab is built from validated params on a device (``Lab(params, device)``, the CPU by
+default), advanced with ``step(n)``, and read with ``frame()``, ``dataset()``,
+``snapshot()`` and ``probe()``. Before anything is allocated the runtime calls
+``budget(params)``, which raises LabError when the request would cost too much compute or
+frame bytes.
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ def finite_or_none(value: float) -> float | None:
 
 
 def to_numpy(value: torch.Tensor) -> np.ndarray:
-    """A float32, C-ordered NumPy copy of ``value``, detached from autograd."""
-    return value.detach().to(torch.float32).contiguous().numpy().copy()
+    """A float32, C-ordered NumPy copy of ``value`` on the CPU, detached from autograd."""
+    return value.detach().to("cpu", torch.float32).contiguous().numpy().copy()
 
 
 def state_arrays(state: Mapping[str, torch.Tensor]) -> dict[str, np.ndarray]:
@@ -80,9 +81,10 @@ def state_arrays(state: Mapping[str, torch.Tensor]) -> dict[str, np.ndarray]:
 
 
 def state_file(state: Mapping[str, torch.Tensor]) -> bytes:
-    """A state_dict as a torch.save file (what ``export_weights`` returns), C-ordered."""
+    """A state_dict as a torch.save file (what ``export_weights`` returns): CPU tensors,
+    C-ordered, so it loads on any machine."""
     buffer = io.BytesIO()
-    torch.save({k: v.detach().contiguous() for k, v in state.items()}, buffer)
+    torch.save({k: v.detach().cpu().contiguous() for k, v in state.items()}, buffer)
     return buffer.getvalue()
 
 
@@ -110,8 +112,10 @@ class Lab(ABC):
     # Params that apply to a live run without rebuilding the model.
     live_params: ClassVar[frozenset[str]] = frozenset({"fps", "steps_per_frame"})
 
-    def __init__(self, params: BaseModel) -> None:
+    def __init__(self, params: BaseModel, device: torch.device | None = None) -> None:
         self.params = params
+        # Where the model and its data tensors live (the runtime's resolved device setting).
+        self.device = torch.device("cpu") if device is None else device
         self.step_count = 0
 
     @classmethod

@@ -68,13 +68,25 @@ def load_sampler(sampler: EpochSampler, state: dict[str, Any]) -> None:
     sampler.generator.set_state(state["generator"])
 
 
+def on_cpu(value: Any) -> Any:
+    """``value`` with every tensor in it (nested dicts, lists, tuples) copied to the CPU, so a
+    checkpoint loads on any machine; on the CPU the tensors are the same objects."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {k: on_cpu(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(on_cpu(v) for v in value)
+    return value
+
+
 def save(lab_id: str, key: str, step: int, state: dict[str, Any]) -> str:
     """Write ``state`` as this configuration's checkpoint at ``step``; return its name."""
     directory = root() / lab_id
     directory.mkdir(parents=True, exist_ok=True)
     name = f"{lab_id}-{key}-{step:07d}.pt"
     partial = directory / f".{name}.partial"
-    torch.save(state, partial)
+    torch.save(on_cpu(state), partial)
     partial.replace(directory / name)  # a reader never sees half a file
     for old in listing(lab_id, key)[:-KEEP]:
         (directory / old["name"]).unlink(missing_ok=True)
@@ -106,4 +118,4 @@ def load(lab_id: str, key: str, name: Any) -> dict[str, Any]:
     path = root() / lab_id / name
     if not path.is_file():
         raise LabError("bad_probe", f"no checkpoint {name!r}")
-    return torch.load(path, weights_only=True)
+    return torch.load(path, map_location="cpu", weights_only=True)

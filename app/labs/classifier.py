@@ -64,18 +64,25 @@ def data_loss(model: MLP, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 class Classifier:
-    """A seeded dataset, an MLP and its optimiser; ``step(n)`` trains n minibatch steps."""
+    """A seeded dataset, an MLP and its optimiser; ``step(n)`` trains n minibatch steps.
 
-    def __init__(self, config: ClassifierConfig) -> None:
+    Data and weights are made on the CPU (the same numbers on any machine), then moved to
+    ``device``, where training runs.
+    """
+
+    def __init__(self, config: ClassifierConfig, device: torch.device | None = None) -> None:
         self.config = config
+        self.device = torch.device("cpu") if device is None else device
         points, labels = make(config.dataset, config.n_samples, config.noise, config.seed)
         self.train_points, train_y, self.test_points, test_y = split(
             points, labels, config.train_fraction
         )
-        self.x_train = torch.from_numpy(features(self.train_points, config.features))
-        self.y_train = torch.from_numpy(train_y)
-        self.x_test = torch.from_numpy(features(self.test_points, config.features))
-        self.y_test = torch.from_numpy(test_y)
+        self.x_train = torch.from_numpy(features(self.train_points, config.features)).to(
+            self.device
+        )
+        self.y_train = torch.from_numpy(train_y).to(self.device)
+        self.x_test = torch.from_numpy(features(self.test_points, config.features)).to(self.device)
+        self.y_test = torch.from_numpy(test_y).to(self.device)
         self.batches = EpochSampler(len(self.x_train), config.seed)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
@@ -87,14 +94,15 @@ class Classifier:
                     n_outputs=1 if config.output == "sigmoid" else 2,
                     init=config.init,
                 )
-            )
+            ).to(self.device)
         self.optimizer = make_optimizer(self.model, config)
         self.steps = 0
         self.last_loss = float("nan")
 
     def step(self, n: int = 1) -> float:
-        """Train n steps; return the last minibatch's data loss."""
+        """Train n steps; return the last minibatch's data loss (read once, after the loop)."""
         self.model.train()
+        last = None
         for _ in range(n):
             batch = self.batches.next(self.config.batch_size)
             loss = data_loss(self.model, self.x_train[batch], self.y_train[batch])
@@ -106,7 +114,9 @@ class Classifier:
             objective.backward()
             self.optimizer.step()
             self.steps += 1
-            self.last_loss = float(loss.detach())
+            last = loss.detach()
+        if last is not None:
+            self.last_loss = float(last)
         return self.last_loss
 
     @torch.no_grad()

@@ -90,8 +90,8 @@ class CnnLab(Lab):
         }
     )
 
-    def __init__(self, params: CnnParams) -> None:
-        super().__init__(params)
+    def __init__(self, params: CnnParams, device: torch.device | None = None) -> None:
+        super().__init__(params, device)
         self.rebuild()
 
     @classmethod
@@ -111,16 +111,19 @@ class CnnLab(Lab):
         p: CnnParams = self.params  # type: ignore[assignment]
         x_train, y_train, x_test, y_test = digits.split(p.n_train)
         self.test_originals = x_test  # (360, 8, 8)
-        self.x_train, self.y_train = upsample(x_train, p.image_size), torch.from_numpy(y_train)
-        self.x_test, self.y_test = upsample(x_test, p.image_size), torch.from_numpy(y_test)
+        device = self.device
+        self.x_train = upsample(x_train, p.image_size).to(device)
+        self.y_train = torch.from_numpy(y_train).to(device)
+        self.x_test = upsample(x_test, p.image_size).to(device)
+        self.y_test = torch.from_numpy(y_test).to(device)
         k = min(TRAIN_EVAL, len(x_train))
-        self.x_eval = upsample(np.concatenate([x_test, x_train[:k]]), p.image_size)
+        self.x_eval = upsample(np.concatenate([x_test, x_train[:k]]), p.image_size).to(device)
         self.batches = EpochSampler(len(self.x_train), p.seed)
         config = CNNConfig(p.specs(), p.batchnorm, p.head, p.image_size)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(p.seed)
             self.model = CNN(config)
-        self.model.to(memory_format=LAYOUT)
+        self.model.to(device=device, memory_format=LAYOUT)
         self.optimizer = make_optimizer(self.model, p)
         self.step_count = 0
         self.last_loss = float("nan")
@@ -131,6 +134,7 @@ class CnnLab(Lab):
 
     def step(self, n: int) -> None:
         self.model.train()
+        last = None
         for _ in range(n):
             batch = self.batches.next(self.params.batch_size)
             loss = F.cross_entropy(self.model(self.x_train[batch]), self.y_train[batch])
@@ -138,7 +142,9 @@ class CnnLab(Lab):
             loss.backward()
             self.optimizer.step()
             self.step_count += 1
-            self.last_loss = float(loss.detach())
+            last = loss.detach()
+        if last is not None:
+            self.last_loss = float(last)
 
     @torch.no_grad()
     def _evaluate(self) -> tuple[dict[str, Any], np.ndarray]:
@@ -150,7 +156,7 @@ class CnnLab(Lab):
         logits = model(self.x_eval)  # (360 + k, 10): one pass costs less than two
         test_logits, train_logits = logits[: len(self.x_test)], logits[len(self.x_test) :]
         predicted = test_logits.argmax(dim=1)
-        confusion = torch.zeros(10, 10, dtype=torch.int64)
+        confusion = torch.zeros(10, 10, dtype=torch.int64, device=predicted.device)
         confusion.index_put_((self.y_test, predicted), torch.ones_like(predicted), accumulate=True)
         metrics = {
             "loss": float(F.cross_entropy(train_logits, self.y_train[:k])),
@@ -158,7 +164,7 @@ class CnnLab(Lab):
             "test_loss": float(F.cross_entropy(test_logits, self.y_test)),
             "test_acc": float((predicted == self.y_test).float().mean()),
         }
-        table = confusion.numpy().astype(np.int32)
+        table = confusion.cpu().numpy().astype(np.int32)
         self._evaluated = (self.step_count, metrics, table)
         return metrics, table
 
@@ -166,7 +172,8 @@ class CnnLab(Lab):
         """The pictured input (1, 1, H, W): the drawing if there is one, else test `example`."""
         p: CnnParams = self.params  # type: ignore[assignment]
         if p.drawing is not None:
-            return upsample(np.asarray(p.drawing, dtype=np.float32).reshape(1, 8, 8), p.image_size)
+            drawing = np.asarray(p.drawing, dtype=np.float32).reshape(1, 8, 8)
+            return upsample(drawing, p.image_size).to(self.device)
         return self.x_test[p.example : p.example + 1]
 
     @torch.no_grad()
@@ -208,7 +215,7 @@ class CnnLab(Lab):
             {"n_train": len(self.x_train), "n_test": len(self.x_test)},
             {
                 "test/images": self.test_originals.astype(np.float32),
-                "test/labels": self.y_test.numpy().astype(np.int32),
+                "test/labels": self.y_test.cpu().numpy().astype(np.int32),
             },
             {"test/images"},
         )
@@ -247,7 +254,7 @@ class CnnLab(Lab):
             np.isfinite(values).all() and (values >= 0).all() and (values <= 1).all()
         ):
             raise LabError("bad_probe", "probe 'predict' needs args.image: 64 numbers in [0, 1]")
-        x = upsample(values.reshape(1, 8, 8), self.params.image_size)
+        x = upsample(values.reshape(1, 8, 8), self.params.image_size).to(self.device)
         probs = torch.softmax(self.model.eval()(x), dim=1)[0]
         return Output(
             self.step_count, {"predicted": int(probs.argmax())}, {"probs": to_numpy(probs)}

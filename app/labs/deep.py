@@ -64,8 +64,8 @@ class DeepLab(Lab):
         {"fps", "steps_per_frame", "learning_rate", "optimizer", "batch_size", "sweep"}
     )
 
-    def __init__(self, params: DeepParams) -> None:
-        super().__init__(params)
+    def __init__(self, params: DeepParams, device: torch.device | None = None) -> None:
+        super().__init__(params, device)
         self.rebuild()
 
     @classmethod
@@ -99,9 +99,9 @@ class DeepLab(Lab):
 
     def rebuild(self) -> None:
         p: DeepParams = self.params  # type: ignore[assignment]
-        self.data = load(p.dataset, p.seed)
+        self.data = load(p.dataset, p.seed).to(self.device)
         self.trainees = {
-            which: Trainee(config, p.seed, p.optimizer, p.learning_rate)
+            which: Trainee(config, p.seed, p.optimizer, p.learning_rate, self.device)
             for which, config in p.configs().items()
         }
         self.batches = EpochSampler(len(self.data.x_train), p.seed)
@@ -174,7 +174,7 @@ class DeepLab(Lab):
         return Output(
             self.step_count,
             {"n_train": len(self.data.x_train), "n_test": len(self.data.x_test)},
-            {"test/labels": self.data.y_test.numpy().astype(np.int32)},
+            {"test/labels": self.data.y_test.cpu().numpy().astype(np.int32)},
         )
 
     def _state(self) -> dict[str, torch.Tensor]:

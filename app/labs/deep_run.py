@@ -33,6 +33,16 @@ class DeepData:
     y_test: torch.Tensor
     points_test: np.ndarray  # the test set as drawn (2-D points or flattened images)
 
+    def to(self, device: torch.device) -> DeepData:
+        """The same data with its tensors on ``device``."""
+        return DeepData(
+            self.x_train.to(device),
+            self.y_train.to(device),
+            self.x_test.to(device),
+            self.y_test.to(device),
+            self.points_test,
+        )
+
 
 def load(dataset: str, seed: int) -> DeepData:
     """The spirals (seeded) or the digits (a fixed split), standardised on the training set."""
@@ -68,16 +78,31 @@ def make_optimizer(model: DeepMLP, kind: str, lr: float) -> torch.optim.Optimize
 
 
 class Trainee:
-    """A network of ``config``, seeded by ``seed``, and its optimiser."""
+    """A network of ``config``, seeded by ``seed`` (made on the CPU, then moved to
+    ``device``), and its optimiser."""
 
-    def __init__(self, config: DeepMLPConfig, seed: int, optimizer: str, lr: float) -> None:
+    def __init__(
+        self,
+        config: DeepMLPConfig,
+        seed: int,
+        optimizer: str,
+        lr: float,
+        device: torch.device | None = None,
+    ) -> None:
         self.config = config
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.model = DeepMLP(config)
+        if device is not None:
+            self.model.to(device)
         self.optimizer = make_optimizer(self.model, optimizer, lr)
-        self.last_loss = float("nan")
+        self._last_loss: torch.Tensor | None = None  # read only when a frame asks
         self.ratios = [0.0] * (config.depth + 1)
+
+    @property
+    def last_loss(self) -> float:
+        """The last training step's minibatch loss (NaN before the first step)."""
+        return float("nan") if self._last_loss is None else float(self._last_loss)
 
     def retune(self, optimizer: str, lr: float, changed: set[str]) -> None:
         """Apply a live change of optimiser or learning rate."""
@@ -94,7 +119,7 @@ class Trainee:
         self.optimizer.zero_grad(set_to_none=False)
         loss.backward()
         self.optimizer.step()
-        self.last_loss = float(loss.detach())
+        self._last_loss = loss.detach()
         if record:
             self.ratios = signal.update_ratios(before, self._weights())
 

@@ -55,7 +55,8 @@ class Sweep:
             return
         config = self.configs[self.done]
         if self.current is None:
-            self.current = Trainee(config, self.seed, self.optimizer, self.lr)
+            device = self.data.x_train.device
+            self.current = Trainee(config, self.seed, self.optimizer, self.lr, device)
             self.batches = EpochSampler(len(self.data.x_train), self.seed)
             self.steps = 0
         n = max(1, int(SLICE_S / step_seconds(config, self.batch)))

@@ -76,7 +76,7 @@ def effective_steps(optimizer: torch.optim.Optimizer) -> np.ndarray:
             m_hat = state["exp_avg"].double() / (1 - beta1**t)
             v_hat = state["exp_avg_sq"].double() / (1 - beta2**t)
             step = group["lr"] * m_hat / (v_hat.sqrt() + group["eps"])
-            parts.append(step.flatten().numpy())
+            parts.append(step.flatten().cpu().numpy())
     return np.concatenate(parts).astype(np.float32)
 
 
@@ -149,8 +149,8 @@ class OptimizersLab(Lab):
     Params = OptimizersParams
     curves: ClassVar[tuple[str, ...]] = ("loss",)  # its losses are per optimiser, drawn apart
 
-    def __init__(self, params: OptimizersParams) -> None:
-        super().__init__(params)
+    def __init__(self, params: OptimizersParams, device: torch.device | None = None) -> None:
+        super().__init__(params, device)
         self.rebuild()
 
     @classmethod
@@ -184,14 +184,19 @@ class OptimizersLab(Lab):
         self.surface = surfaces.get(p.surface)
         points, labels = toy2d.make("moons", NET_POINTS, 0.2, p.seed)
         x_train, y_train, x_test, y_test = toy2d.split(points, labels, NET_TRAIN / NET_POINTS)
-        self.x_train, self.y_train = torch.from_numpy(x_train), torch.from_numpy(y_train)
-        self.x_test, self.y_test = torch.from_numpy(x_test), torch.from_numpy(y_test)
+        # The network and its data live on the lab's device; each surface point (two numbers)
+        # stays on the CPU, where one tiny update costs less than a device round trip.
+        self.x_train = torch.from_numpy(x_train).to(self.device)
+        self.y_train = torch.from_numpy(y_train).to(self.device)
+        self.x_test = torch.from_numpy(x_test).to(self.device)
+        self.y_test = torch.from_numpy(y_test).to(self.device)
         self.batches = EpochSampler(len(self.x_train), p.seed)
         net = None
         if p.network:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(p.seed)
                 net = MLP(MLPConfig(2, list(NET_HIDDEN), "tanh", 1, "xavier"))
+            net.to(self.device)
 
         def schedule(step: int) -> float:
             return lr_factor(self.params, step)  # type: ignore[arg-type]

@@ -86,8 +86,8 @@ class RegularizationLab(Lab):
     summary = "Dropout, weight decay, label smoothing, augmentation and early stopping at work."
     Params = RegularizationParams
 
-    def __init__(self, params: RegularizationParams) -> None:
-        super().__init__(params)
+    def __init__(self, params: RegularizationParams, device: torch.device | None = None) -> None:
+        super().__init__(params, device)
         self.rebuild()
 
     @classmethod
@@ -116,13 +116,17 @@ class RegularizationLab(Lab):
 
     def rebuild(self) -> None:
         p: RegularizationParams = self.params  # type: ignore[assignment]
-        self.data = split(p.train_size)
+        cpu = split(p.train_size)
+        # Augmentation draws on the CPU generator from the CPU images; the rest is on device.
+        self.train_images = cpu["train"][0]
+        self.data = {k: (x.to(self.device), y.to(self.device)) for k, (x, y) in cpu.items()}
         self.batches = EpochSampler(p.train_size, p.seed)
         self.generator = torch.Generator().manual_seed(p.seed + 1)  # dropout, augmentation
         config = ResidualMLPConfig(64, p.width, p.blocks, 10, p.dropout, p.stochastic_depth)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(p.seed)
             self.model = ResidualMLP(config)
+        self.model.to(self.device)
         self.model.generator = self.generator
         self.optimizer = make_optimizer(self.model, p)
         self.augment = p.augmentation()
@@ -182,24 +186,30 @@ class RegularizationLab(Lab):
 
     def step(self, n: int) -> None:
         p: RegularizationParams = self.params  # type: ignore[assignment]
+        last = None
         for _ in range(n):
             if self.stopped:
-                return
+                break
             self.model.train()
             x, y = self.data["train"]
             batch = self.batches.next(p.batch_size)
-            images = x[batch]
             if self.augment.active:
-                images, _, _ = augment.draw(images, self.augment, self.generator)
+                images, _, _ = augment.draw(self.train_images[batch], self.augment, self.generator)
+                images = images.to(self.device)
+            else:
+                images = x[batch]
             logits = self.model(images.reshape(len(images), 64))
             loss = training_loss(self.model, logits, y[batch], p)
             self.optimizer.zero_grad()
             loss.backward()
             self.optimizer.step()
             self.step_count += 1
-            self.last_loss = float(loss.detach())
+            last = loss.detach()
             if self.step_count % EVAL_EVERY == 0:
+                self.last_loss = float(last)
                 self._evaluate_and_watch()
+        if last is not None:
+            self.last_loss = float(last)
 
     def frame(self) -> Output:
         p: RegularizationParams = self.params  # type: ignore[assignment]
@@ -229,7 +239,7 @@ class RegularizationLab(Lab):
     def shown_augmented(self) -> np.ndarray:
         """(8, 8, 8): the first training images as the augmentation might draw them now
         (its own generator, seeded by seed and step, so training's draws stay untouched)."""
-        images = self.data["train"][0][:SHOWN]
+        images = self.train_images[:SHOWN]
         if not self.augment.active:
             return images.numpy().astype(np.float32)
         shown = torch.Generator().manual_seed(self.params.seed * 1_000_003 + self.step_count)
@@ -241,7 +251,7 @@ class RegularizationLab(Lab):
         return Output(
             self.step_count,
             {"n_train": len(x), "n_val": N_VAL, "n_test": digits.N_TEST},
-            {"train/labels": y[:SHOWN].numpy().astype(np.int32)},
+            {"train/labels": y[:SHOWN].cpu().numpy().astype(np.int32)},
         )
 
     def snapshot(self) -> dict[str, np.ndarray]:

@@ -45,21 +45,39 @@ class Member:
         default_factory=lambda: deque(maxlen=CLIP_HISTORY)
     )
     diverged: bool = False
+    # (step, loss, norm before, norm after) of steps not yet read back from the device.
+    pending: list[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]] = field(
+        default_factory=list
+    )
+
+    def settle(self) -> float | None:
+        """Read the pending steps back (one transfer), record their clip norms and whether
+        the run diverged; return the last step's loss (None when nothing was pending)."""
+        if not self.pending:
+            return None
+        values = torch.stack([torch.stack(p[1:]) for p in self.pending]).tolist()
+        for (step, _, _, _), (value, pre, post) in zip(self.pending, values, strict=True):
+            if not (math.isfinite(value) and math.isfinite(pre)) or value > DIVERGED_LOSS:
+                self.diverged = True
+            self.clip_norms.append((step, pre, post))
+        self.pending.clear()
+        return values[-1][0]
 
 
 def clip_gradients(
     params: list[torch.nn.Parameter], how: str, threshold: float
-) -> tuple[float, float]:
-    """Clip the gradients in place (``off``, ``norm`` or ``value``); global norm before, after."""
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Clip the gradients in place (``off``, ``norm`` or ``value``); global norm before, after
+    (0-d tensors on the parameters' device: read them when needed, not every step)."""
     grads = [q.grad for q in params if q.grad is not None]
-    before = float(torch.nn.utils.get_total_norm(grads))
+    before = torch.nn.utils.get_total_norm(grads)
     if how == "norm":
         torch.nn.utils.clip_grad_norm_(params, threshold)
     elif how == "value":
         torch.nn.utils.clip_grad_value_(params, threshold)
     else:
         return before, before
-    return before, float(torch.nn.utils.get_total_norm(grads))
+    return before, torch.nn.utils.get_total_norm(grads)
 
 
 def weight_names(layers: int) -> list[str]:
@@ -92,8 +110,8 @@ class RnnLab(Lab):
         }
     )
 
-    def __init__(self, params: RnnParams) -> None:
-        super().__init__(params)
+    def __init__(self, params: RnnParams, device: torch.device | None = None) -> None:
+        super().__init__(params, device)
         self.rebuild()
 
     @classmethod
@@ -134,20 +152,25 @@ class RnnLab(Lab):
         self.info = sequences.INFO[p.task]
         x_eval, y_eval = sequences.make(p.task, TRAIN_EVAL, p.seq_len, p.seed)
         x_test, y_test = sequences.fixed_test_set(p.task, p.seq_len)
-        self.x_eval, self.y_eval = torch.from_numpy(x_eval), torch.from_numpy(y_eval)
-        self.x_test, self.y_test = torch.from_numpy(x_test), torch.from_numpy(y_test)
+        self.x_eval, self.y_eval = self._tensors(x_eval, y_eval)
+        self.x_test, self.y_test = self._tensors(x_test, y_test)
         self.stream = sequences.Stream(p.task, p.seq_len, p.seed)
         self.members: dict[str, Member] = {}
         for name, cell in p.cells().items():
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(p.seed)  # the same seed for every cell
                 model = RecurrentNet(p.config(cell))
+            model.to(self.device)
             optimizer = make_optimizer(model, p)  # type: ignore[arg-type]
             self.members[name] = Member(cell, model, optimizer)
         self.step_count = 0
         self.last_loss = float("nan")
         self.last_batch: tuple[torch.Tensor, torch.Tensor] | None = None
         self._cache: dict[str, tuple[int, Any]] = {}
+
+    def _tensors(self, *arrays: np.ndarray) -> tuple[torch.Tensor, ...]:
+        """NumPy arrays as tensors on the lab's device."""
+        return tuple(torch.from_numpy(a).to(self.device) for a in arrays)
 
     def apply_live(self, changed: set[str]) -> None:
         for member in self.members.values():
@@ -163,22 +186,21 @@ class RnnLab(Lab):
     def step(self, n: int) -> None:
         p: RnnParams = self.params  # type: ignore[assignment]
         for _ in range(n):
-            x, y = (torch.from_numpy(a) for a in self.stream.next(p.batch_size))
+            x, y = self._tensors(*self.stream.next(p.batch_size))
             self.step_count += 1
-            for name, member in self.members.items():
+            for member in self.members.values():
                 loss = self.loss_fn(member.model(x, p.truncation()), y)
                 member.optimizer.zero_grad(set_to_none=False)
                 loss.backward()
                 params = list(member.model.parameters())
                 pre, post = clip_gradients(params, p.clip, p.clip_threshold)
                 member.optimizer.step()
-                value = float(loss.detach())
-                if not (math.isfinite(value) and math.isfinite(pre)) or value > DIVERGED_LOSS:
-                    member.diverged = True
-                member.clip_norms.append((self.step_count, pre, post))
-                if name == model_name(p.cell):
-                    self.last_loss = value
+                member.pending.append((self.step_count, loss.detach(), pre, post))
             self.last_batch = (x, y)
+        for name, member in self.members.items():
+            value = member.settle()  # one read-back per request, not three per step
+            if value is not None and name == model_name(p.cell):
+                self.last_loss = value
         self._cache.clear()
 
     def _cached(self, key: str, make: Any) -> Any:
@@ -262,7 +284,7 @@ class RnnLab(Lab):
             "samples": self.stream.samples_seen,
             "target": float(target),
         }
-        arrays: dict[str, np.ndarray] = {"input": self.x_test[p.example].numpy().copy()}
+        arrays: dict[str, np.ndarray] = {"input": self.x_test[p.example].cpu().numpy().copy()}
         quantize: set[str] = set()
         for name in self.members:
             prefix = f"{name}/" if p.compare else ""
@@ -279,7 +301,7 @@ class RnnLab(Lab):
         return Output(
             self.step_count,
             {"n_test": len(self.y_test), "seq_len": self.params.seq_len},  # type: ignore[attr-defined]
-            {"test/targets": self.y_test.numpy().astype(np.float32)},
+            {"test/targets": self.y_test.cpu().numpy().astype(np.float32)},
         )
 
     def state(self) -> dict[str, torch.Tensor]:

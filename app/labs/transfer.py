@@ -27,7 +27,7 @@ from pydantic import BaseModel
 
 from app.data import digits
 from app.labs import checkpoints, transfer_params
-from app.labs.base import Lab, LabError, Output, state_arrays, state_file
+from app.labs.base import Lab, LabError, Output, state_arrays, state_file, to_numpy
 from app.labs.cnn import tensor_norms, upsample
 from app.labs.sampling import EpochSampler
 from app.labs.transfer_params import PRETRAIN_BATCH, PRETRAIN_LR, TransferParams
@@ -69,10 +69,15 @@ def labelled(x: torch.Tensor, y: torch.Tensor, per_class: int) -> tuple[torch.Te
 
 
 @lru_cache(maxsize=4)
-def pretrained(seed: int, steps: int) -> dict[str, torch.Tensor]:
-    """The CNN's weights after ``steps`` Adam steps on digits 0–4 (cached per process)."""
-    model = make_cnn(seed)
+def pretrained(
+    seed: int, steps: int, device: torch.device | None = None
+) -> dict[str, torch.Tensor]:
+    """The CNN's weights after ``steps`` Adam steps on digits 0–4, trained on ``device``
+    (cached per process)."""
+    device = torch.device("cpu") if device is None else device
+    model = make_cnn(seed).to(device)
     x, y, _, _ = pool(0)
+    x, y = x.to(device), y.to(device)
     batches = EpochSampler(len(x), seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=PRETRAIN_LR)
     for _ in range(steps):
@@ -93,8 +98,8 @@ class TransferLab(Lab):
     Params = TransferParams
     live_params: ClassVar[frozenset[str]] = frozenset(transfer_params.PACING)
 
-    def __init__(self, params: TransferParams) -> None:
-        super().__init__(params)
+    def __init__(self, params: TransferParams, device: torch.device | None = None) -> None:
+        super().__init__(params, device)
         self.rebuild()
 
     @classmethod
@@ -123,12 +128,15 @@ class TransferLab(Lab):
         else:
             x_pool, y_pool, self.x_test, self.y_test = pool(5)
             self.x_train, self.y_train = labelled(x_pool, y_pool, p.labels)
+        self.x_train, self.y_train = self.x_train.to(self.device), self.y_train.to(self.device)
+        self.x_test, self.y_test = self.x_test.to(self.device), self.y_test.to(self.device)
         meta = self.meta(p)
         self.models: dict[str, CNN] = {}
         for name in meta["models"]:
-            model = make_cnn(p.seed if name == "model" else p.seed + 1)
+            model = make_cnn(p.seed if name == "model" else p.seed + 1).to(self.device)
             if name == "finetune":
-                body = {k: v for k, v in pretrained(p.seed, p.pretrain_steps).items()
+                weights = pretrained(p.seed, p.pretrain_steps, self.device)
+                body = {k: v for k, v in weights.items()
                         if k.startswith("blocks.")}  # fmt: skip
                 model.load_state_dict(body, strict=False)
                 for param_name, param in model.named_parameters():
@@ -154,6 +162,7 @@ class TransferLab(Lab):
 
     def step(self, n: int) -> None:
         p: TransferParams = self.params  # type: ignore[assignment]
+        last = None
         for _ in range(n):
             batch = self.batches.next(p.batch_size)
             x, y = self.x_train[batch], self.y_train[batch]
@@ -163,11 +172,14 @@ class TransferLab(Lab):
                 loss.backward()
                 self.optimizers[name].step()
                 if name == self.main:
-                    self.last_loss = float(loss.detach())
+                    last = loss.detach()
             self.step_count += 1
             every = p.checkpoint_every
             if every and self.step_count % every == 0 and checkpoints.enabled():
+                self.last_loss = float(last) if last is not None else self.last_loss
                 self.save()
+        if last is not None:
+            self.last_loss = float(last)
         self._evaluated = None
 
     @torch.no_grad()
@@ -198,7 +210,7 @@ class TransferLab(Lab):
             "checkpoints_enabled": checkpoints.enabled(),  # known in the worker, not the server
         }
         arrays = {
-            f"kernels/{name}": m.blocks[0].conv.weight.detach()[:, 0].numpy().copy()  # (16, 3, 3)
+            f"kernels/{name}": to_numpy(m.blocks[0].conv.weight[:, 0])  # (16, 3, 3)
             for name, m in self.models.items()
         }
         tensors = [w for _, w in main.weight_tensors()]

@@ -117,8 +117,8 @@ class TwoMoons(Lab):
         }
     )
 
-    def __init__(self, params: TwoMoonsParams) -> None:
-        super().__init__(params)
+    def __init__(self, params: TwoMoonsParams, device: torch.device | None = None) -> None:
+        super().__init__(params, device)
         self.rebuild()
 
     @classmethod
@@ -177,7 +177,7 @@ class TwoMoons(Lab):
         )
 
     def rebuild(self) -> None:
-        self.run = Classifier(self._config())
+        self.run = Classifier(self._config(), self.device)
         self.step_count = 0
         self._grids: dict[tuple[int, tuple[str, ...]], torch.Tensor] = {}
 
@@ -186,7 +186,8 @@ class TwoMoons(Lab):
         key = (n, tuple(self.params.features))
         if key not in self._grids:
             points = grid_points((*EXTENT, n), (*EXTENT, n))
-            self._grids[key] = torch.from_numpy(features(points, self.params.features))
+            inputs = torch.from_numpy(features(points, self.params.features))
+            self._grids[key] = inputs.to(self.device)
         return self._grids[key]
 
     def apply_live(self, changed: set[str]) -> None:
@@ -210,16 +211,17 @@ class TwoMoons(Lab):
         model = self.run.model.eval()
         arrays: dict[str, np.ndarray] = {}
         boundary = model.prob_class1(self._grid_inputs(p.grid_n))
-        arrays["boundary"] = boundary.numpy().reshape(p.grid_n, p.grid_n)  # (n_y, n_x)
+        arrays["boundary"] = boundary.cpu().numpy().reshape(p.grid_n, p.grid_n)  # (n_y, n_x)
         m = p.neuron_grid
         with capture_outputs(list(model.act)) as outputs:
             model(self._grid_inputs(m))
         for k, h in enumerate(outputs):
             assert h is not None
-            arrays[f"neurons/{k}"] = h.T.reshape(-1, m, m).numpy()  # (N, units) → (units, m, m)
+            # (N, units) → (units, m, m)
+            arrays[f"neurons/{k}"] = h.T.reshape(-1, m, m).cpu().numpy()
         linears = model.linears()
         for k, layer in enumerate(linears):
-            arrays[f"weights/{k}"] = layer.weight.detach().numpy()  # (out, in)
+            arrays[f"weights/{k}"] = layer.weight.detach().cpu().numpy()  # (out, in)
         arrays["weight_norm"] = np.array(weight_norms(linears), dtype=np.float32)
         arrays["grad_norm"] = np.array(grad_norms(linears), dtype=np.float32)
         train_loss, train_acc = self.run.evaluate(self.run.x_train, self.run.y_train)
@@ -247,9 +249,9 @@ class TwoMoons(Lab):
             {"n_train": len(run.x_train), "n_test": len(run.x_test)},
             {
                 "train/x": run.train_points.astype(np.float32),
-                "train/y": run.y_train.numpy().astype(np.int32),
+                "train/y": run.y_train.cpu().numpy().astype(np.int32),
                 "test/x": run.test_points.astype(np.float32),
-                "test/y": run.y_test.numpy().astype(np.int32),
+                "test/y": run.y_test.cpu().numpy().astype(np.int32),
             },
         )
 
@@ -271,8 +273,9 @@ class TwoMoons(Lab):
             )
         if not np.isfinite(xy).all():
             raise LabError("bad_probe", "probe 'predict': points must be finite numbers")
-        p = self.run.model.eval().prob_class1(torch.from_numpy(features(xy, self.params.features)))
-        return Output(self.step_count, {}, {"p": p.numpy().astype(np.float32)})
+        inputs = torch.from_numpy(features(xy, self.params.features)).to(self.device)
+        p = self.run.model.eval().prob_class1(inputs)
+        return Output(self.step_count, {}, {"p": p.cpu().numpy().astype(np.float32)})
 
     def export_weights(self) -> bytes:
         return state_file(self.run.model.state_dict())

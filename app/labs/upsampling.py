@@ -71,8 +71,8 @@ class UpsamplingLab(Lab):
         }
     )
 
-    def __init__(self, params: UpsamplingParams) -> None:
-        super().__init__(params)
+    def __init__(self, params: UpsamplingParams, device: torch.device | None = None) -> None:
+        super().__init__(params, device)
         self.rebuild()
 
     @classmethod
@@ -114,12 +114,13 @@ class UpsamplingLab(Lab):
         p: UpsamplingParams = self.params  # type: ignore[assignment]
         x_train, _, x_test, self.test_labels = digits.split(p.n_train)
         self.test_originals = x_test  # (360, 8, 8)
-        self.x_train, self.x_test = images(x_train), images(x_test)
+        self.x_train, self.x_test = images(x_train).to(self.device), images(x_test).to(self.device)
         self.x_eval = self.x_train[: min(TRAIN_EVAL, len(x_train))]
         self.batches = EpochSampler(len(self.x_train), p.seed)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(p.seed)
             self.model = Autoencoder(p.config())
+        self.model.to(self.device)
         self.optimizer = make_optimizer(self.model, p)  # type: ignore[arg-type]
         self.step_count = 0
         self.last_loss = float("nan")
@@ -130,6 +131,7 @@ class UpsamplingLab(Lab):
 
     def step(self, n: int) -> None:
         self.model.train()
+        last = None
         for _ in range(n):
             x = self.x_train[self.batches.next(self.params.batch_size)]
             loss = F.mse_loss(self.model(x), x)
@@ -137,7 +139,9 @@ class UpsamplingLab(Lab):
             loss.backward()
             self.optimizer.step()
             self.step_count += 1
-            self.last_loss = float(loss.detach())
+            last = loss.detach()
+        if last is not None:
+            self.last_loss = float(last)
 
     @torch.no_grad()
     def _evaluate(self) -> dict[str, float]:
@@ -157,7 +161,7 @@ class UpsamplingLab(Lab):
         """(16, 16): the decoder's pre-sigmoid output for an all-ones code, centred on its mean
         and scaled to [−1, 1], so uneven overlap shows as a pattern around 0."""
         p: UpsamplingParams = self.params  # type: ignore[assignment]
-        code = torch.ones(1, p.bottleneck, CODE_SIDE, CODE_SIDE)
+        code = torch.ones(1, p.bottleneck, CODE_SIDE, CODE_SIDE, device=self.device)
         flat = self.model.eval().decode_logits(code)[0, 0]  # (16, 16)
         centred = flat - flat.mean()
         scale = float(centred.abs().max())

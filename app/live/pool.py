@@ -27,12 +27,14 @@ class WorkerError(Exception):
 class _Handle:
     """One worker process, its pipe, and the futures of its open requests."""
 
-    def __init__(self, ctx: Any, index: int, checkpoint_dir: Path | None = None) -> None:
+    def __init__(
+        self, ctx: Any, index: int, checkpoint_dir: Path | None = None, device: str = "cpu"
+    ) -> None:
         self.index = index
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
             target=worker.serve,
-            args=(child, checkpoint_dir),
+            args=(child, checkpoint_dir, device),
             name=f"layerwise-worker-{index}",
             daemon=True,
         )
@@ -77,16 +79,19 @@ def _settle(future: asyncio.Future, ok: bool, payload: Any) -> None:
 class WorkerPool:
     """N worker processes (spawned, one torch thread each); runs are placed on the least busy."""
 
-    def __init__(self, size: int, checkpoint_dir: Path | None = None) -> None:
+    def __init__(self, size: int, checkpoint_dir: Path | None = None, device: str = "cpu") -> None:
         self.size = size
         self.checkpoint_dir = checkpoint_dir  # where labs save checkpoints (None: nowhere)
+        self.device = device  # where the workers build models: "cpu" or "cuda" (resolved)
         self._ctx = mp.get_context("spawn")
         self._ids = itertools.count()
         self._handles: list[_Handle] = []
 
     async def start(self) -> None:
         """Start the processes and wait until each answers."""
-        self._handles = [_Handle(self._ctx, i, self.checkpoint_dir) for i in range(self.size)]
+        self._handles = [
+            _Handle(self._ctx, i, self.checkpoint_dir, self.device) for i in range(self.size)
+        ]
         await asyncio.gather(*(self.call(i, "ping") for i in range(self.size)))
 
     def place(self) -> int:
@@ -102,7 +107,7 @@ class WorkerPool:
         self._handles[index].runs = max(0, self._handles[index].runs - 1)
 
     def _restart(self, index: int) -> _Handle:
-        handle = _Handle(self._ctx, index, self.checkpoint_dir)
+        handle = _Handle(self._ctx, index, self.checkpoint_dir, self.device)
         self._handles[index] = handle
         return handle
 

@@ -9,10 +9,12 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import torch
 from pydantic import BaseModel
 
 from app.config import Settings
 from app.labs.base import Lab
+from app.labs.device import resolve_device
 from app.live.admission import Admission, Ticket
 from app.live.pool import WorkerPool
 from app.live.worker import Message
@@ -77,9 +79,14 @@ class Runtime:
         self.runs: dict[str, Run] = {}
         self.ready = False
         self._background: set[asyncio.Task] = set()
+        self.device = torch.device("cpu")  # where labs train, resolved by start()
 
     async def start(self) -> None:
-        """Start the worker processes; the app is ready once they answer."""
+        """Resolve the device setting (a DeviceError that says what to do when it cannot be
+        honoured: the server then refuses to start), start the worker processes on it; the
+        app is ready once they answer."""
+        self.device = resolve_device(self.settings.device)
+        self.pool.device = self.device.type
         await self.pool.start()
         self.ready = True
 
@@ -157,11 +164,13 @@ class Runtime:
         with contextlib.suppress(Exception):
             await self.pool.call(index, "drop", run_id)
 
-    def counts(self) -> dict[str, int]:
-        """Active, queued and detached runs (for /healthz and the benchmarks)."""
+    def counts(self) -> dict[str, Any]:
+        """Active, queued and detached runs, and the device labs train on ("cpu" or "cuda"),
+        for /healthz and the benchmarks."""
         return {
             "active": self.admission.active,
             "queued": len(self.admission.queue),
             "runs": len(self.runs),
             "detached": sum(1 for r in self.runs.values() if r.session is None),
+            "device": self.device.type,
         }

@@ -13,6 +13,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from app.labs import checkpoints
 from app.labs.base import Lab, LabError, Output
 from app.labs.registry import LABS
@@ -36,14 +38,16 @@ def encode_output(kind: str, output: Output, **extra: Any) -> bytes:
 
 
 class Worker:
-    """The runs of one process and the commands that act on them."""
+    """The runs of one process and the commands that act on them; every model is built on
+    ``device`` (the CPU unless told otherwise)."""
 
-    def __init__(self) -> None:
+    def __init__(self, device: torch.device | None = None) -> None:
         self.runs: dict[str, Lab] = {}
+        self.device = torch.device("cpu") if device is None else device
 
     def build(self, run_id: str, lab_id: str, params: dict[str, Any]) -> list[Message]:
         lab_cls = LABS[lab_id]
-        lab = lab_cls(lab_cls.validate(params))
+        lab = lab_cls(lab_cls.validate(params), self.device)  # type: ignore[call-arg]
         self.runs[run_id] = lab
         return self._fresh(lab)
 
@@ -94,14 +98,13 @@ class Worker:
         return "pong"
 
 
-def serve(conn: Connection, checkpoint_dir: Path | None = None) -> None:
-    """The worker process's main loop (the target of multiprocessing.Process)."""
-    import torch
-
+def serve(conn: Connection, checkpoint_dir: Path | None = None, device: str = "cpu") -> None:
+    """The worker process's main loop (the target of multiprocessing.Process); ``device`` is
+    the one the runtime resolved at start ("cpu" or "cuda")."""
     torch.set_num_threads(1)  # tiny models: a second thread only adds contention
     torch.set_num_interop_threads(1)
     checkpoints.configure(checkpoint_dir)
-    worker = Worker()
+    worker = Worker(torch.device(device))
     while True:
         try:
             request = conn.recv()

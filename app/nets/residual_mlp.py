@@ -55,7 +55,8 @@ class ResidualMLP(nn.Module):
         p = self.config.dropout
         if not self.training or p == 0.0:
             return h
-        keep = torch.rand(h.shape, generator=self.generator) >= p  # (N, width)
+        # Drawn on the CPU generator, then moved: the same masks on any device.
+        keep = (torch.rand(h.shape, generator=self.generator) >= p).to(h.device)  # (N, width)
         return h * keep / (1 - p)
 
     def _survive(self, n: int, p: float) -> torch.Tensor | None:
@@ -63,7 +64,7 @@ class ResidualMLP(nn.Module):
         if not self.training or p == 0.0:
             return None
         keep = torch.rand(n, 1, generator=self.generator) >= p
-        return keep / (1 - p)
+        return keep.to(self.head.weight.device) / (1 - p)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = torch.relu(self.stem(x))  # (N, width)

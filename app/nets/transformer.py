@@ -187,7 +187,8 @@ class Transformer(nn.Module):
     def positions(self) -> torch.Tensor:
         """(L, d) the positional encodings added to the embeddings (zeros for none)."""
         if self.pos is None:
-            return torch.zeros(self.config.length, self.config.d_model)
+            device = self.head.weight.device
+            return torch.zeros(self.config.length, self.config.d_model, device=device)
         return self.pos
 
     def run(self, tokens: torch.Tensor, trace: bool = False) -> Pass:

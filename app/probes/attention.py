@@ -17,14 +17,15 @@ from app.nets.transformer import Pass, Transformer
 
 
 def _numpy(t: torch.Tensor) -> np.ndarray:
-    return t.detach().to(torch.float32).contiguous().numpy().copy()
+    return t.detach().to("cpu", torch.float32).contiguous().numpy().copy()
 
 
 @torch.no_grad()
 def trace_example(model: Transformer, tokens: np.ndarray) -> Pass:
     """A traced forward pass of one example ((L,) tokens), in eval mode."""
     model.eval()
-    return model.run(torch.as_tensor(tokens, dtype=torch.long)[None], trace=True)
+    device = model.head.weight.device
+    return model.run(torch.as_tensor(tokens, dtype=torch.long, device=device)[None], trace=True)
 
 
 def attention_maps(run: Pass) -> tuple[list[np.ndarray], list[np.ndarray]]:

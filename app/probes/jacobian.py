@@ -30,7 +30,7 @@ def layer_jacobians(layers: Sequence[nn.Module], x: torch.Tensor) -> list[torch.
             n_out = layer(h).shape[1]
         copies = h.expand(n_out, -1).clone().requires_grad_(True)  # (n_out, n_in)
         out = layer(copies)  # (n_out, n_out): row i is the same output vector
-        (grad,) = torch.autograd.grad(out, copies, torch.eye(n_out))
+        (grad,) = torch.autograd.grad(out, copies, torch.eye(n_out, device=out.device))
         jacobians.append(grad)  # grad[i] = ∂out_i/∂h
         h = out[:1].detach()
     return jacobians

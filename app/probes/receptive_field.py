@@ -79,4 +79,4 @@ def effective(
     finally:
         for block, mode in zip(blocks, modes):
             block.train(mode)
-    return grad.abs().mean(dim=0)[0].numpy().astype(np.float32)  # (N, 1, H, W) → (H, W)
+    return grad.abs().mean(dim=0)[0].cpu().numpy().astype(np.float32)  # (N, 1, H, W) → (H, W)

@@ -31,7 +31,7 @@ class ThroughTime:
 
 
 def _numpy(value: torch.Tensor) -> np.ndarray:
-    return value.detach().to(torch.float32).contiguous().numpy().copy()
+    return value.detach().to("cpu", torch.float32).contiguous().numpy().copy()
 
 
 def through_time(

@@ -58,10 +58,11 @@ def histogram(h: torch.Tensor, bins: int) -> tuple[torch.Tensor, torch.Tensor]:
     values = h.detach().reshape(-1)
     lo, hi = float(values.min()), float(values.max())
     if not (torch.isfinite(values).all() and hi > lo):
-        counts = torch.zeros(bins)
+        counts = torch.zeros(bins, device=values.device)
         counts[bins // 2] = float(values.numel())
-        return counts, torch.tensor([lo, hi])
-    return torch.histc(values, bins=bins, min=lo, max=hi), torch.tensor([lo, hi])
+        return counts, torch.tensor([lo, hi], device=values.device)
+    counts = torch.histc(values, bins=bins, min=lo, max=hi)
+    return counts, torch.tensor([lo, hi], device=values.device)
 
 
 def measure(
