@@ -97,3 +97,46 @@ def learner_status(
     else:
         state = "open"
     return Status(state=state, done=done, total=total, fraction=fraction, missing=missing)
+
+
+# -- what the pages list ----------------------------------------------------------------------
+
+ORDER = {"overdue": 0, "open": 0, "upcoming": 1, "done": 2}  # the learner's list, top first
+
+
+def lesson_groups(curriculum: CurriculumLike) -> list[tuple[Any, list[Any]]]:
+    """(concept, its lessons) in curriculum order, each lesson under the first concept it teaches
+    (the create form's lesson picker)."""
+    placed: set[str] = set()
+    groups = []
+    for concept in curriculum.concepts.values():
+        lessons = []
+        for lesson_id in concept.lessons:
+            if lesson_id in curriculum.lessons and lesson_id not in placed:
+                placed.add(lesson_id)
+                lessons.append(curriculum.lessons[lesson_id])
+        if lessons:
+            groups.append((concept, lessons))
+    return groups
+
+
+def lesson_links(curriculum: CurriculumLike, assignment: AssignmentLike) -> list[tuple[str, str]]:
+    """(lesson id, title) of the lessons to open: the assignment's own, then those teaching its
+    concepts; no repeats, unknown ids skipped."""
+    ids = [i for i in assignment.lesson_ids or [] if i in curriculum.lessons]
+    for concept_id in assignment.concept_ids or []:
+        concept = curriculum.concepts.get(concept_id)
+        ids += [i for i in concept.lessons if i in curriculum.lessons] if concept else []
+    return [(i, curriculum.lessons[i].title) for i in dict.fromkeys(ids)]
+
+
+def titles(curriculum: CurriculumLike, ids: list[str], kind: str) -> list[str]:
+    """The titles of lessons (``kind='lessons'``) or concepts; an unknown id stands as itself."""
+    table = curriculum.lessons if kind == "lessons" else curriculum.concepts
+    return [table[i].title if i in table else i for i in ids]
+
+
+def learner_order(status: Status, due_at: datetime) -> tuple[int, datetime]:
+    """Sort key of the learner's list: open and overdue first, then upcoming, then done; each
+    soonest due first."""
+    return ORDER[status.state], due_at
