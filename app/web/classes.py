@@ -335,7 +335,7 @@ def staff_add(request: Request, class_id: int, user: Staff, form: FormDep, db: D
             db,
             klass=access.klass,
             email=form.get("email", ""),
-            role=form.get("role", ""),
+            role=form.get("role", "assistant"),
             actor_id=user.id,
             now=now(request),
         )
