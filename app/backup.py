@@ -218,7 +218,7 @@ def pg_tool(name: str) -> str:
     )
 
 
-def _libpq(url: str) -> tuple[str, dict[str, str]]:
+def libpq_conninfo(url: str) -> tuple[str, dict[str, str]]:
     """The SQLAlchemy URL as a libpq one, and an environment carrying its password."""
     parsed = make_url(url)
     env = dict(os.environ)
@@ -254,7 +254,7 @@ def _run(command: list[str], env: dict[str, str], what: str, stdin: int | None =
 
 
 def _pg_backup(url: str, path: Path) -> None:
-    conninfo, env = _libpq(url)
+    conninfo, env = libpq_conninfo(url)
     partial = path.with_name(f".{path.name}.partial")
     partial.unlink(missing_ok=True)
     command = [pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges"]
@@ -267,7 +267,7 @@ def _pg_backup(url: str, path: Path) -> None:
 
 
 def _pg_restore(url: str, path: Path) -> None:
-    conninfo, env = _libpq(url)
+    conninfo, env = libpq_conninfo(url)
     pg_restore, psql = pg_tool("pg_restore"), pg_tool("psql")
     engine = make_engine(url)
     try:

@@ -17,7 +17,16 @@ import pytest
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
-from app.backup import BackupError, backup, backup_kind, count_rows, default_path, restore
+from app.backup import (
+    BackupError,
+    backup,
+    backup_kind,
+    count_rows,
+    default_path,
+    libpq_conninfo,
+    pg_tool,
+    restore,
+)
 from app.db.classes import (
     Assignment,
     AssignmentExtension,
@@ -400,3 +409,30 @@ def test_pg_restore_failing_midway_leaves_target_as_it_was(
     with pytest.raises(BackupError, match=r"restoring with psql failed .*extra"):
         restore(empty_url, path, force=True)
     assert _rows(empty_url) == before
+
+
+def test_libpq_conninfo_drops_driver_and_moves_password_to_environment() -> None:
+    conninfo, env = libpq_conninfo(
+        "postgresql+psycopg://layerwise:p%40ss%2Fw@db.internal:5433/school?sslmode=require"
+    )
+    assert conninfo == "postgresql://layerwise@db.internal:5433/school?sslmode=require"
+    assert env["PGPASSWORD"] == "p@ss/w"
+
+
+def test_pg_tool_found_on_path_or_in_debian_layout_or_named_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake = tmp_path / "pg_dump"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert pg_tool("pg_dump") == str(fake)
+    fake.unlink()
+    monkeypatch.setattr(
+        "app.backup.glob.glob",
+        lambda pattern: [pattern.replace("*", v) for v in ("9", "15", "13")],
+    )
+    assert pg_tool("pg_dump") == "/usr/lib/postgresql/15/bin/pg_dump"
+    monkeypatch.setattr("app.backup.glob.glob", lambda pattern: [])
+    with pytest.raises(BackupError, match=r"pg_dump is not installed .*postgresql-client"):
+        pg_tool("pg_dump")

@@ -41,3 +41,13 @@ def test_run_unknown_command_refused() -> None:
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
     assert _run(sys.executable, "-m", "app").returncode == 2  # a command is required
+
+
+def test_backup_and_restore_listed_with_their_arguments() -> None:
+    result = _run(sys.executable, "-m", "app", "--help")
+    assert "backup" in result.stdout and "restore" in result.stdout
+    result = _run(sys.executable, "-m", "app", "restore")
+    assert result.returncode == 2
+    assert "the following arguments are required: path" in result.stderr
+    result = _run(sys.executable, "-m", "app", "restore", "--help")
+    assert "--force" in result.stdout
