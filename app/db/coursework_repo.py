@@ -1,8 +1,9 @@
 """Assignments and extensions: create, edit, delete, list, and a learner's across classes.
 
 Keyword-only functions on a caller's session; they flush but never commit, so a route's
-change and its audit record land together. Every change an instructor makes is written to
-the audit log. Bad input raises CourseworkError naming the form field at fault. Times are
+change and its audit record land together. Each change returns a ``Change`` that the route
+writes to the audit log (app.auth.accounts.audit: auth sits above db, so the log is written
+there). Bad input raises CourseworkError naming the form field at fault. Times are
 aware UTC datetimes (the routes turn the class's wall time into UTC with app.web.classtime).
 """
 
@@ -16,7 +17,6 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.auth.accounts import audit
 from app.db.classes import TARGET_LEVELS, Assignment, AssignmentExtension, Class, Membership
 from app.db.models import User
 from app.db.progress import Mastery
@@ -32,6 +32,15 @@ class CourseworkError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an instructor changed, as the audit log records it (target: the assignment)."""
+
+    action: str  # assignment.create|edit|delete, extension.grant|change|withdraw
+    assignment_id: int
+    detail: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -115,29 +124,20 @@ def _detail(assignment: Assignment) -> dict[str, Any]:
 
 def create_assignment(
     db: Session, *, curriculum: Any, class_id: int, actor_id: int, now: datetime, **fields: Any
-) -> Assignment:
+) -> Change:
     """A new assignment of the class (fields: title, lesson_ids, concept_ids, required_level,
-    opens_at, due_at)."""
+    opens_at, due_at); the change's ``assignment_id`` is the new assignment's."""
     assignment = Assignment(
         class_id=class_id, created_by=actor_id, created_at=now, **_checked(curriculum, **fields)
     )
     db.add(assignment)
     db.flush()
-    audit(
-        db, actor_id, "assignment.create", "assignment", assignment.id, _detail(assignment), now=now
-    )
-    return assignment
+    return Change("assignment.create", assignment.id, _detail(assignment))
 
 
 def edit_assignment(
-    db: Session,
-    *,
-    curriculum: Any,
-    assignment: Assignment,
-    actor_id: int,
-    now: datetime,
-    **fields: Any,
-) -> Assignment:
+    db: Session, *, curriculum: Any, assignment: Assignment, **fields: Any
+) -> Change:
     """Change every field of an assignment at once (the edit form sends them all)."""
     before = _detail(assignment)
     for key, value in _checked(curriculum, **fields).items():
@@ -147,19 +147,20 @@ def edit_assignment(
     changed = {
         key: {"from": before[key], "to": after[key]} for key in after if before[key] != after[key]
     }
-    audit(db, actor_id, "assignment.edit", "assignment", assignment.id, changed, now=now)
-    return assignment
+    return Change("assignment.edit", assignment.id, changed)
 
 
-def delete_assignment(db: Session, *, assignment: Assignment, actor_id: int, now: datetime) -> None:
-    """Delete an assignment and its extensions (the database cascades them)."""
-    detail = _detail(assignment) | {"class_id": assignment.class_id}
+def delete_assignment(db: Session, *, assignment: Assignment) -> Change:
+    """Delete an assignment and its extensions (deleted here too, whatever the database)."""
+    change = Change(
+        "assignment.delete", assignment.id, _detail(assignment) | {"class_id": assignment.class_id}
+    )
     db.execute(
         delete(AssignmentExtension).where(AssignmentExtension.assignment_id == assignment.id)
     )
     db.delete(assignment)
-    audit(db, actor_id, "assignment.delete", "assignment", assignment.id, detail, now=now)
     db.flush()
+    return change
 
 
 def get_assignment(db: Session, *, class_id: int, assignment_id: int) -> Assignment | None:
@@ -211,8 +212,10 @@ def grant_extension(
     actor_id: int,
     now: datetime,
     reason: str | None = None,
-) -> AssignmentExtension:
-    """Give a learner of the class a later due date, or change the one they have."""
+) -> Change:
+    """Give a learner of the class a later due date, or change the one they have.
+
+    ``actor_id`` is kept on the extension (who granted it); ``now`` is its creation time."""
     is_learner = db.scalar(
         select(Membership.user_id).where(
             Membership.class_id == assignment.class_id,
@@ -241,23 +244,19 @@ def grant_extension(
     extension.reason = reason
     extension.by_user_id = actor_id
     detail = {"user_id": user_id, "from": before, "to": _iso(due_at), "reason": reason}
-    audit(db, actor_id, action, "assignment", assignment.id, detail, now=now)
     db.flush()
-    return extension
+    return Change(action, assignment.id, detail)
 
 
-def withdraw_extension(
-    db: Session, *, assignment: Assignment, user_id: int, actor_id: int, now: datetime
-) -> bool:
-    """Take a learner's extension back; False when they had none."""
+def withdraw_extension(db: Session, *, assignment: Assignment, user_id: int) -> Change | None:
+    """Take a learner's extension back; None when they had none."""
     extension = db.get(AssignmentExtension, (assignment.id, user_id))
     if extension is None:
-        return False
+        return None
     detail = {"user_id": user_id, "was": _iso(extension.due_at)}
     db.delete(extension)
-    audit(db, actor_id, "extension.withdraw", "assignment", assignment.id, detail, now=now)
     db.flush()
-    return True
+    return Change("extension.withdraw", assignment.id, detail)
 
 
 def learner_classes(db: Session, *, user_id: int) -> list[Class]:

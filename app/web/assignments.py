@@ -16,10 +16,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth.accounts import audit
 from app.curriculum.mastery import rank
 from app.db import coursework_repo as repo
 from app.db.classes import GATE_LEVELS, TARGET_LEVELS, Assignment, Class, Membership
 from app.db.coursework_repo import CourseworkError
+from app.db.models import User
 from app.web import classtime, coursework
 from app.web.auth_deps import DbDep, RequiredUser, now
 from app.web.class_access import ClassAccess, Staff, class_for
@@ -101,6 +103,19 @@ def _fields(form: dict[str, list[str]], klass: Class) -> tuple[dict[str, Any], d
 
 def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def _audit(request: Request, db: Session, user: User, change: repo.Change) -> None:
+    """Write an instructor's change to the audit log (committed with the change)."""
+    audit(
+        db,
+        user.id,
+        change.action,
+        "assignment",
+        change.assignment_id,
+        change.detail,
+        now=now(request),
+    )
 
 
 def _assignment_or_404(db: Session, access: ClassAccess, assignment_id: int) -> Assignment:
@@ -214,7 +229,7 @@ def create_assignment(
     fields, errors = _fields(form, access.klass)
     if not errors:
         try:
-            made = repo.create_assignment(
+            change = repo.create_assignment(
                 db,
                 curriculum=get_curriculum(request),
                 class_id=class_id,
@@ -228,8 +243,10 @@ def create_assignment(
         context = _list_context(request, db, access)
         context.update(form=_form_values(form), errors=errors)
         return _page(request, "classes/assignments.html", context, 422)
+    _audit(request, db, user, change)
     db.commit()
-    return RedirectResponse(f"/classes/{class_id}/assignments/{made.id}", status_code=303)
+    target = f"/classes/{class_id}/assignments/{change.assignment_id}"
+    return RedirectResponse(target, status_code=303)
 
 
 def _detail_context(
@@ -287,13 +304,8 @@ def edit_assignment(
     fields, errors = _fields(form, access.klass)
     if not errors:
         try:
-            repo.edit_assignment(
-                db,
-                curriculum=get_curriculum(request),
-                assignment=assignment,
-                actor_id=user.id,
-                now=now(request),
-                **fields,
+            change = repo.edit_assignment(
+                db, curriculum=get_curriculum(request), assignment=assignment, **fields
             )
         except CourseworkError as exc:
             errors[exc.field] = exc.message
@@ -302,6 +314,7 @@ def edit_assignment(
         context = _detail_context(request, db, access, assignment)
         context.update(form=_form_values(form), errors=errors)
         return _page(request, "classes/assignment.html", context, 422)
+    _audit(request, db, user, change)
     db.commit()
     return RedirectResponse(f"/classes/{class_id}/assignments/{assignment_id}", status_code=303)
 
@@ -313,7 +326,7 @@ def delete_assignment(
     """Delete an assignment and its extensions; 303 to the class's list."""
     access = class_for(db, class_id, user, need="instructor")
     assignment = _assignment_or_404(db, access, assignment_id)
-    repo.delete_assignment(db, assignment=assignment, actor_id=user.id, now=now(request))
+    _audit(request, db, user, repo.delete_assignment(db, assignment=assignment))
     db.commit()
     return RedirectResponse(f"/classes/{class_id}/assignments", status_code=303)
 
@@ -337,7 +350,7 @@ def grant_extension(
             if problem:
                 raise ValueError(problem)
             due = classtime.to_utc(_one(form, "due"), access.klass.timezone)
-            repo.grant_extension(
+            change = repo.grant_extension(
                 db,
                 assignment=assignment,
                 user_id=learner_id,
@@ -355,6 +368,7 @@ def grant_extension(
         context = _detail_context(request, db, access, assignment)
         context["ext_errors"] = {where: error}
         return _page(request, "classes/assignment.html", context, 422)
+    _audit(request, db, user, change)
     db.commit()
     return RedirectResponse(f"/classes/{class_id}/assignments/{assignment_id}", status_code=303)
 
@@ -366,11 +380,10 @@ def withdraw_extension(
     """Take a learner's extension back; 303 to the assignment (404 when there was none)."""
     access = class_for(db, class_id, user, need="instructor")
     assignment = _assignment_or_404(db, access, assignment_id)
-    found = repo.withdraw_extension(
-        db, assignment=assignment, user_id=user_id, actor_id=user.id, now=now(request)
-    )
-    if not found:
+    change = repo.withdraw_extension(db, assignment=assignment, user_id=user_id)
+    if change is None:
         raise HTTPException(404, f"user {user_id} has no extension of this assignment")
+    _audit(request, db, user, change)
     db.commit()
     return RedirectResponse(f"/classes/{class_id}/assignments/{assignment_id}", status_code=303)
 

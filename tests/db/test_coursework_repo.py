@@ -1,4 +1,4 @@
-"""Assignments and extensions on SQLite and PostgreSQL: validation, audit, a learner's view."""
+"""Assignments and extensions on SQLite and PostgreSQL: validation, changes, a learner's view."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.curriculum.loader import Curriculum, load_curriculum
 from app.db import coursework_repo as repo
 from app.db.classes import Assignment, AssignmentExtension, Class, Membership
 from app.db.coursework_repo import CourseworkError
-from app.db.models import AuditLog, User
+from app.db.models import User
 from app.db.progress import Mastery
 from tests.web.learn_fixtures import write_curriculum
 
@@ -56,8 +56,11 @@ def _fields(**change) -> dict:
     return fields | change
 
 
-def _actions(db: Session) -> list[str]:
-    return list(db.scalars(select(AuditLog.action).order_by(AuditLog.id)))
+def _make(db: Session, curriculum: Curriculum, klass: Class, actor: User, **change) -> Assignment:
+    made = repo.create_assignment(
+        db, curriculum=curriculum, class_id=klass.id, actor_id=actor.id, now=T0, **_fields(**change)
+    )
+    return db.get(Assignment, made.assignment_id)
 
 
 def test_create_edit_delete_assignment(db_session: Session, curriculum: Curriculum) -> None:
@@ -72,21 +75,20 @@ def test_create_edit_delete_assignment(db_session: Session, curriculum: Curricul
         now=T0,
         **_fields(title="  Week   1 ", concept_ids=["softmax-ce", "softmax-ce"]),
     )
+    assert made.action == "assignment.create" and made.detail["title"] == "Week 1"
     db.commit()
     db.expunge_all()
-    row = db.get(Assignment, made.id)
+    row = db.get(Assignment, made.assignment_id)
     assert (row.title, row.lesson_ids, row.concept_ids) == (
         "Week 1",
         ["composition"],
         ["softmax-ce"],
     )
     assert (row.opens_at, row.due_at, row.created_by) == (T0, DUE, teacher.id)
-    repo.edit_assignment(
+    edit = repo.edit_assignment(
         db,
         curriculum=curriculum,
         assignment=row,
-        actor_id=teacher.id,
-        now=T0,
         **_fields(
             title="Week 2",
             lesson_ids=[],
@@ -97,17 +99,22 @@ def test_create_edit_delete_assignment(db_session: Session, curriculum: Curricul
     )
     db.commit()
     db.expunge_all()
-    row = db.get(Assignment, made.id)
+    row = db.get(Assignment, made.assignment_id)
     assert (row.title, row.lesson_ids, row.concept_ids) == ("Week 2", [], ["initialization"])
     assert (row.required_level, row.opens_at) == ("proficient", None)
-    edit = db.scalar(select(AuditLog).where(AuditLog.action == "assignment.edit"))
+    assert edit.action == "assignment.edit"
     assert edit.detail["title"] == {"from": "Week 1", "to": "Week 2"}
+    assert edit.detail["opens_at"] == {"from": T0.isoformat(), "to": None}
     assert "due_at" not in edit.detail
-    assert [a.id for a in repo.class_assignments(db, class_id=klass.id)] == [made.id]
-    repo.delete_assignment(db, assignment=row, actor_id=teacher.id, now=T0)
+    assert [a.id for a in repo.class_assignments(db, class_id=klass.id)] == [row.id]
+    gone = repo.delete_assignment(db, assignment=row)
     db.commit()
-    assert db.get(Assignment, made.id) is None
-    assert _actions(db) == ["assignment.create", "assignment.edit", "assignment.delete"]
+    assert (gone.action, gone.assignment_id, gone.detail["class_id"]) == (
+        "assignment.delete",
+        made.assignment_id,
+        klass.id,
+    )
+    assert db.get(Assignment, made.assignment_id) is None
 
 
 @pytest.mark.parametrize(
@@ -147,9 +154,7 @@ def test_extensions_grant_change_withdraw(db_session: Session, curriculum: Curri
     teacher = _user(db, "teach@example.org", "instructor")
     ada, helper, outsider = (_user(db, f"{n}@example.org") for n in ("ada", "help", "out"))
     klass = _class(db, "A", {teacher: "instructor", ada: "learner", helper: "assistant"})
-    work = repo.create_assignment(
-        db, curriculum=curriculum, class_id=klass.id, actor_id=teacher.id, now=T0, **_fields()
-    )
+    work = _make(db, curriculum, klass, teacher)
     for user in (helper, outsider):
         with pytest.raises(CourseworkError, match="not a learner of this class") as err:
             repo.grant_extension(
@@ -165,16 +170,16 @@ def test_extensions_grant_change_withdraw(db_session: Session, curriculum: Curri
         repo.grant_extension(
             db, assignment=work, user_id=ada.id, due_at=DUE, actor_id=teacher.id, now=T0
         )
-    repo.grant_extension(
+    first = repo.grant_extension(
         db,
         assignment=work,
         user_id=ada.id,
         due_at=DUE + timedelta(days=1),
         actor_id=teacher.id,
         now=T0,
-        reason="ill",
+        reason="  ill ",
     )
-    repo.grant_extension(
+    again = repo.grant_extension(
         db,
         assignment=work,
         user_id=ada.id,
@@ -182,19 +187,27 @@ def test_extensions_grant_change_withdraw(db_session: Session, curriculum: Curri
         actor_id=teacher.id,
         now=T0,
     )
+    assert (first.action, first.detail["reason"], first.detail["from"]) == (
+        "extension.grant",
+        "ill",
+        None,
+    )
+    assert (again.action, again.detail["from"]) == (
+        "extension.change",
+        (DUE + timedelta(days=1)).isoformat(),
+    )
     db.commit()
     db.expunge_all()
     extensions = repo.extensions_of(db, assignment_id=work.id)
     assert list(extensions) == [ada.id]
     assert (extensions[ada.id].due_at, extensions[ada.id].reason) == (DUE + timedelta(days=3), None)
     work = db.get(Assignment, work.id)
-    assert repo.withdraw_extension(db, assignment=work, user_id=ada.id, actor_id=teacher.id, now=T0)
-    assert not repo.withdraw_extension(
-        db, assignment=work, user_id=ada.id, actor_id=teacher.id, now=T0
-    )
+    assert extensions[ada.id].by_user_id == teacher.id
+    taken = repo.withdraw_extension(db, assignment=work, user_id=ada.id)
+    assert (taken.action, taken.detail["user_id"]) == ("extension.withdraw", ada.id)
+    assert repo.withdraw_extension(db, assignment=work, user_id=ada.id) is None
     db.commit()
     assert db.scalars(select(AssignmentExtension)).all() == []
-    assert _actions(db)[1:] == ["extension.grant", "extension.change", "extension.withdraw"]
 
 
 def test_deleting_an_assignment_takes_its_extensions(
@@ -203,9 +216,7 @@ def test_deleting_an_assignment_takes_its_extensions(
     db = db_session
     teacher, ada = _user(db, "t@example.org", "instructor"), _user(db, "ada@example.org")
     klass = _class(db, "A", {teacher: "instructor", ada: "learner"})
-    work = repo.create_assignment(
-        db, curriculum=curriculum, class_id=klass.id, actor_id=teacher.id, now=T0, **_fields()
-    )
+    work = _make(db, curriculum, klass, teacher)
     repo.grant_extension(
         db,
         assignment=work,
@@ -215,7 +226,7 @@ def test_deleting_an_assignment_takes_its_extensions(
         now=T0,
     )
     db.commit()
-    repo.delete_assignment(db, assignment=work, actor_id=teacher.id, now=T0)
+    repo.delete_assignment(db, assignment=work)
     db.commit()
     assert db.scalars(select(AssignmentExtension)).all() == []
 
@@ -230,13 +241,8 @@ def test_learner_assignments_across_classes(db_session: Session, curriculum: Cur
     taught = _class(db, "Taught", {ada: "assistant"})
     made = {}
     for klass, days in ((a, 7), (b, 3), (old, 1), (taught, 2)):
-        made[klass.name] = repo.create_assignment(
-            db,
-            curriculum=curriculum,
-            class_id=klass.id,
-            actor_id=teacher.id,
-            now=T0,
-            **_fields(title=klass.name, due_at=T0 + timedelta(days=days)),
+        made[klass.name] = _make(
+            db, curriculum, klass, teacher, title=klass.name, due_at=T0 + timedelta(days=days)
         )
     later = T0 + timedelta(days=9)
     repo.grant_extension(
