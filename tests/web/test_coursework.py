@@ -7,15 +7,38 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.web.coursework import Status, assignment_concepts, effective_due, learner_status
+from app.web.coursework import (
+    Status,
+    assignment_concepts,
+    effective_due,
+    learner_order,
+    learner_status,
+    lesson_groups,
+    lesson_links,
+    titles,
+)
+
 
 # Three lessons over four concepts: "two" teaches b and c, "three" teaches c and d.
+def _concept(name: str, lessons: list[str]) -> SimpleNamespace:
+    return SimpleNamespace(id=name, title=name.upper(), lessons=lessons)
+
+
+def _lesson(name: str, concepts: list[str]) -> SimpleNamespace:
+    return SimpleNamespace(id=name, title=name.title(), concepts=concepts)
+
+
 CURRICULUM = SimpleNamespace(
-    concepts={"a": object(), "b": object(), "c": object(), "d": object()},
+    concepts={
+        "a": _concept("a", ["one"]),
+        "b": _concept("b", ["two"]),
+        "c": _concept("c", ["two", "three"]),
+        "d": _concept("d", ["three"]),
+    },
     lessons={
-        "one": SimpleNamespace(concepts=["a"]),
-        "two": SimpleNamespace(concepts=["b", "c"]),
-        "three": SimpleNamespace(concepts=["c", "d"]),
+        "one": _lesson("one", ["a"]),
+        "two": _lesson("two", ["b", "c"]),
+        "three": _lesson("three", ["c", "d"]),
     },
 )
 DUE = datetime(2026, 3, 8, 22, 59, tzinfo=UTC)
@@ -119,3 +142,32 @@ def test_unknown_level_is_named() -> None:
     work = assignment(concepts=["a"], level="expert")
     with pytest.raises(ValueError, match="unknown mastery level 'expert'"):
         learner_status(CURRICULUM, work, {}, DUE, OPENS)
+
+
+def test_lesson_groups_follow_the_curriculum_once_each() -> None:
+    groups = [(c.id, [lesson.id for lesson in ls]) for c, ls in lesson_groups(CURRICULUM)]
+    assert groups == [("a", ["one"]), ("b", ["two"]), ("c", ["three"])]
+
+
+def test_lesson_links_own_lessons_then_those_of_its_concepts() -> None:
+    work = assignment(lessons=["two", "gone"], concepts=["c", "a", "nope"])
+    assert lesson_links(CURRICULUM, work) == [("two", "Two"), ("three", "Three"), ("one", "One")]
+
+
+def test_titles_keep_unknown_ids() -> None:
+    assert titles(CURRICULUM, ["b", "zz"], "concepts") == ["B", "zz"]
+    assert titles(CURRICULUM, ["three"], "lessons") == ["Three"]
+
+
+def test_learner_order_open_and_overdue_then_upcoming_then_done() -> None:
+    def status(state: str) -> Status:
+        return Status(state=state, done=0, total=1, fraction=0.0)
+
+    rows = [
+        ("done", DUE - timedelta(days=9)),
+        ("upcoming", DUE),
+        ("open", DUE + timedelta(days=1)),
+        ("overdue", DUE - timedelta(days=1)),
+    ]
+    rows.sort(key=lambda row: learner_order(status(row[0]), row[1]))
+    assert [state for state, _ in rows] == ["overdue", "open", "upcoming", "done"]
