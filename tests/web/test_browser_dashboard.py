@@ -1,0 +1,77 @@
+"""An instructor in Chromium opens a class's dashboard and sees the mastery heatmap drawn."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.auth.accounts import create_user
+from app.config import Settings
+from app.db.classes import Class, Membership
+from app.db.engine import make_engine, make_sessionmaker, upgrade
+from app.db.progress import save_mastery
+from tests.conftest import Server, start_server, stop_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+PASSWORD = "a long enough secret"
+
+
+@pytest.fixture(scope="module")
+def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real server whose database holds an instructor, a class and two learners' levels."""
+    root = Path(tmp_path_factory.mktemp("dashboard-db"))
+    url = f"sqlite:///{root / 'layerwise.db'}"
+    upgrade(url)
+    settings = Settings(data_dir=root, argon2_memory_kib=1024, argon2_time_cost=1)
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as db:
+        teacher = create_user(
+            db, settings, email="teach@example.org", password=PASSWORD, role="instructor"
+        )
+        ada = create_user(db, settings, email="ada@example.org", password=PASSWORD)
+        zoe = create_user(db, settings, email="zoe@example.org", password=PASSWORD)
+        klass = Class(name="Deep 101")
+        db.add(klass)
+        db.flush()
+        db.add(Membership(class_id=klass.id, user_id=teacher.id, role="instructor"))
+        for learner in (ada, zoe):
+            db.add(Membership(class_id=klass.id, user_id=learner.id, role="learner"))
+        for learner, level, score in ((ada, "proficient", 1.0), (zoe, "attempted", 0.3)):
+            save_mastery(
+                db,
+                user_id=learner.id,
+                concept_id="composition",
+                level=level,
+                score=score,
+                proficient_at=None,
+                mastered_at=None,
+                review_card=None,
+                due_at=None,
+            )
+        db.commit()
+        class_id = klass.id
+    engine.dispose()
+    server = start_server(database_url=url, argon2_memory_kib="1024", workers="1")
+    server.class_id = class_id
+    yield server
+    stop_server(server)
+
+
+def test_dashboard_draws_heatmap(class_server: Server, watched_page: Page) -> None:
+    page = watched_page
+    page.goto(f"{class_server.url}/login?next=/classes/{class_server.class_id}/dashboard")
+    page.fill("input[name=email]", "teach@example.org")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    expect(page).to_have_url(f"{class_server.url}/classes/{class_server.class_id}/dashboard")
+    heatmap = page.locator("#heatmap")
+    expect(heatmap.locator(".main-svg").first).to_be_attached()
+    # One row per learner on the y axis, named.
+    expect(heatmap.locator(".ytick text")).to_have_text(["ada", "zoe"])
+    # The key's swatches take the scale's colours: lightest first, darkest last.
+    first = page.locator(".level-key .swatch").first
+    expect(first).to_have_css("background-color", "rgb(247, 247, 247)")
+    expect(page.locator("#heatmap-table tbody tr")).to_have_count(2)
