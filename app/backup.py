@@ -25,7 +25,7 @@ from typing import Literal
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import URL, make_url
 
-from app.db.engine import make_engine, upgrade
+from app.db.engine import alembic_config, make_engine, upgrade
 from app.db.schema import metadata
 
 Kind = Literal["sqlite", "postgresql"]
@@ -136,6 +136,22 @@ def count_rows(url: str) -> int:
         engine.dispose()
 
 
+def check_revision(revision: str | None, path: Path) -> None:
+    """Refuse a backup whose schema this version does not know (made by a newer version)."""
+    from alembic.script import ScriptDirectory
+
+    if revision is None:
+        return
+    known = {
+        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    }
+    if revision not in known:
+        raise BackupError(
+            f"{path} holds schema revision {revision!r}, which this version of Layerwise does "
+            "not know (the backup comes from a newer version); upgrade Layerwise, then restore"
+        )
+
+
 # SQLite
 
 
@@ -186,6 +202,11 @@ def _sqlite_restore(path: Path, target_file: Path) -> None:
     source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         _integrity(source, path)
+        try:
+            row = source.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.OperationalError:  # a database never migrated
+            row = None
+        check_revision(row[0] if row else None, path)
         target_file.parent.mkdir(parents=True, exist_ok=True)
         target = sqlite3.connect(target_file, timeout=30)
         try:
@@ -283,9 +304,20 @@ def _pg_restore(url: str, path: Path) -> None:
             env,
             "pg_restore",
         )
+        check_revision(_script_revision(script), path)
         command = [psql, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction"]
         if tables:
             names = ", ".join(f'public."{name}"' for name in tables)
             command.append(f"--command=DROP TABLE IF EXISTS {names} CASCADE")
         command += [f"--file={script}", f"--dbname={conninfo}"]
         _run(command, env, "restoring with psql", stdin=subprocess.DEVNULL)
+
+
+def _script_revision(script: Path) -> str | None:
+    """The alembic_version row that a restore script copies in, if any (read as a stream)."""
+    with script.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("COPY public.alembic_version "):
+                row = next(lines, "\\.").rstrip("\n")
+                return None if row == "\\." else row.split("\t")[0]
+    return None

@@ -436,3 +436,23 @@ def test_pg_tool_found_on_path_or_in_debian_layout_or_named_missing(
     monkeypatch.setattr("app.backup.glob.glob", lambda pattern: [])
     with pytest.raises(BackupError, match=r"pg_dump is not installed .*postgresql-client"):
         pg_tool("pg_dump")
+
+
+def test_restore_refuses_backup_from_newer_schema(
+    db_url: str, empty_url: str, tmp_path: Path
+) -> None:
+    _filled(db_url)
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    finally:
+        engine.dispose()
+    path = backup(db_url, tmp_path / "future")
+    upgrade(empty_url)
+    before = _rows(empty_url)
+
+    with pytest.raises(BackupError, match=r"revision '9999_future'.* newer version"):
+        restore(empty_url, path)
+    assert _rows(empty_url) == before
+    assert _revision(empty_url) == HEAD
