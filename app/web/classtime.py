@@ -34,6 +34,14 @@ def zone(name: str) -> ZoneInfo:
         ) from None
 
 
+def shown_zone(name: str) -> str:
+    """``name`` if it is a known zone, else "UTC" (to show dates in while it is fixed)."""
+    try:
+        return zone(name).key
+    except ValueError:
+        return "UTC"
+
+
 def parse_local(local: str) -> datetime:
     """A ``datetime-local`` value (``YYYY-MM-DDTHH:MM``, seconds allowed) as naive wall time."""
     text = (local or "").strip()

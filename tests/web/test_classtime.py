@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.web.classtime import relative, show, to_local_input, to_utc, zone
+from app.web.classtime import relative, show, shown_zone, to_local_input, to_utc, zone
 
 
 def test_zone_names_a_bad_zone() -> None:
@@ -17,6 +17,7 @@ def test_zone_names_a_bad_zone() -> None:
         zone("../etc/passwd")
     with pytest.raises(ValueError, match="no time zone"):
         zone("  ")
+    assert (shown_zone("Asia/Kolkata"), shown_zone("Mars/Olympus")) == ("Asia/Kolkata", "UTC")
 
 
 def test_to_utc_refuses_the_spring_forward_gap() -> None:
