@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app.auth.accounts import create_user
 from app.db.classes import ClassInvite, Membership
 from app.db.models import AuditLog, User
 from tests.web.learn_fixtures import LearnApp, make_learn_app
@@ -397,3 +398,16 @@ def test_instructor_with_several_classes_sees_only_those(site, crew) -> None:
     page = mine.get("/classes").text
     assert set(map(int, re.findall(r'data-class="(\d+)"', page))) == set(ids)
     assert crew["id"] not in ids
+
+
+def test_invite_claimed_at_login(site, crew) -> None:
+    crew["owner"].post(f"/classes/{crew['id']}/roster/import", data={"text": "cli@school.org"})
+    with site.app.state.sessionmaker() as db:  # an account made by `layerwise create-user`
+        user = create_user(db, site.settings, email="cli@school.org", password=PASSWORD)
+        db.commit()
+        user_id = user.id
+    browser = _client(site)
+    login = browser.post("/login", data={"email": "cli@school.org", "password": PASSWORD})
+    assert login.status_code == 303
+    assert _role_in(site, crew["id"], user_id) == "learner"
+    assert crew["owner"].get(f"/api/classes/{crew['id']}/roster").json()["invites"] == []
