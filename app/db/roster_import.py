@@ -17,10 +17,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.accounts import EMAIL, MAX_NAME, audit
 from app.db.classes import STAFF_ROLES, Class, ClassInvite
 from app.db.models import User
-from app.db.roster import MAX_ROSTER_LINES, RosterError, add_member, membership
+from app.db.roster import (
+    EMAIL,
+    MAX_NAME,
+    MAX_ROSTER_LINES,
+    RosterError,
+    add_member,
+    log_change,
+    membership,
+)
 
 EMAIL_HEADERS = ("email", "e-mail", "email address", "mail")
 NAME_HEADERS = ("name", "display name", "display_name", "full name", "student")
@@ -157,6 +164,6 @@ def import_roster(
     seen: dict[str, int] = {}
     for line in lines:
         report.lines.append(_outcome(db, klass, line, seen, actor_id, now))
-    audit(db, actor_id, "class.roster.import", "class", klass.id, report.counts(), now=now)
+    log_change(db, actor_id, "class.roster.import", klass.id, report.counts(), now=now)
     db.flush()
     return report
