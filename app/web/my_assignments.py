@@ -43,6 +43,9 @@ def learner_items(request: Request, db: Session, user_id: int) -> list[dict[str,
                 ],
                 "required_level": assignment.required_level,
                 "opens_at": assignment.opens_at.isoformat() if assignment.opens_at else None,
+                "opens_shown": classtime.show(assignment.opens_at, tz)
+                if assignment.opens_at
+                else None,
                 "due_at": due.isoformat(),
                 "due_shown": classtime.show(due, tz),
                 "due_relative": classtime.relative(due, t),

@@ -322,6 +322,9 @@ def test_learner_sees_only_their_classes_in_order(site) -> None:
     assert titles == ["Missed", "This week", "Later", "Done already"]
     assert '<a href="/lessons/softmax">Softmax and cross-entropy</a>' in page.text
     assert '<progress max="2" value="1">' in page.text
+    assert (
+        'Opens <time datetime="2026-03-10T08:00:00+00:00">Tue 10 Mar 2026, 09:00 CET' in page.text
+    )
     assert "Not yours" not in page.text and "Archived" not in page.text
     assert [i["title"] for i in elsewhere.ada.get("/api/assignments").json()["assignments"]] == [
         "Not yours"
