@@ -27,6 +27,7 @@ from app.auth.passwords import check_password_rules
 from app.auth.sessions import COOKIE_NAME, create_session, revoke_all, revoke_session
 from app.config import Settings
 from app.db.models import User
+from app.db.roster import claim_invites
 from app.web.auth_deps import DbDep, RequiredUser, current_user, now
 from app.web.pages import templates
 
@@ -173,6 +174,7 @@ def signup(request: Request, form: FormDep, db: DbDep) -> Response:
         context = {"next": target, "form": {k: form.get(k, "") for k in ("email", "display_name")}}
         return render(request, "signup.html", {**context, "errors": errors}, status=400)
     audit(db, user.id, "user.signup", "user", user.id)
+    claim_invites(db, user=user, now=now(request))  # a roster may have invited them
     return start_session(request, db, user, target)
 
 
@@ -205,6 +207,7 @@ def login(request: Request, form: FormDep, db: DbDep) -> Response:
         return render(request, "login.html", {**context, "error": error}, 401)
     throttle.clear_account(db, email=email)
     audit(db, user.id, "user.login", "user", user.id, now=t)
+    claim_invites(db, user=user, now=t)
     return start_session(request, db, user, context["next"])
 
 
