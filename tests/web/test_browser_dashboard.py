@@ -75,3 +75,28 @@ def test_dashboard_draws_heatmap(class_server: Server, watched_page: Page) -> No
     first = page.locator(".level-key .swatch").first
     expect(first).to_have_css("background-color", "rgb(247, 247, 247)")
     expect(page.locator("#heatmap-table tbody tr")).to_have_count(2)
+
+
+def test_lesson_reports_time_in_view_when_hidden(class_server: Server, watched_page: Page) -> None:
+    page = watched_page
+    page.goto(f"{class_server.url}/login?next=/lessons/composition")
+    page.fill("input[name=email]", "zoe@example.org")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    expect(page.locator("#lesson")).to_have_attribute("data-lesson-id", "composition")
+    page.wait_for_load_state("load")  # the modules run once the page is parsed
+    page.wait_for_timeout(1500)  # at least one whole second in view
+    with page.expect_response(lambda r: r.url.endswith("/api/lessons/composition/time")) as got:
+        page.evaluate(
+            """() => {
+                Object.defineProperty(document, "visibilityState", {
+                    value: "hidden", configurable: true,
+                });
+                document.dispatchEvent(new Event("visibilitychange"));
+            }"""
+        )
+    response = got.value
+    sent = response.request.post_data_json["seconds"]
+    assert 1 <= sent <= 60
+    assert response.request.headers["content-type"] == "application/json"
+    assert response.json() == {"lesson": "composition", "counted": True, "seconds": sent}
