@@ -48,6 +48,21 @@ def resolve_device(setting: str) -> torch.device:
     )
 
 
+def exact_float32() -> None:
+    """Make float32 matrix products and convolutions on a GPU exact float32 (IEEE), not
+    TF32: cuDNN convolutions default to TF32, which rounds inputs to 10 mantissa bits. These
+    models are small enough that TF32 saves nothing, and a learner's run should give the same
+    numbers on a GPU as on a CPU, within float32 rounding."""
+    matmul, conv = torch.backends.cuda.matmul, torch.backends.cudnn.conv
+    if hasattr(matmul, "fp32_precision") and hasattr(conv, "fp32_precision"):
+        matmul.fp32_precision = "ieee"
+        conv.fp32_precision = "ieee"
+        torch.backends.cudnn.rnn.fp32_precision = "ieee"
+    else:  # torch before 2.9
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+
+
 def synchronize(device: torch.device) -> None:
     """Wait until the device has finished its queued work (a no-op on the CPU)."""
     if device.type == "cuda":

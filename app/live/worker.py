@@ -17,6 +17,7 @@ import torch
 
 from app.labs import checkpoints
 from app.labs.base import Lab, LabError, Output
+from app.labs.device import exact_float32
 from app.labs.registry import LABS
 from app.protocol.codec import Array, encode, quantize
 
@@ -97,6 +98,13 @@ class Worker:
     def ping(self) -> str:
         return "pong"
 
+    def where(self) -> dict[str, Any]:
+        """The device this worker builds on, its runs, and on a GPU the bytes its tensors hold."""
+        info: dict[str, Any] = {"device": self.device.type, "runs": len(self.runs)}
+        if self.device.type == "cuda":
+            info["memory_allocated"] = torch.cuda.memory_allocated(self.device)
+        return info
+
 
 def serve(conn: Connection, checkpoint_dir: Path | None = None, device: str = "cpu") -> None:
     """The worker process's main loop (the target of multiprocessing.Process); ``device`` is
@@ -104,6 +112,8 @@ def serve(conn: Connection, checkpoint_dir: Path | None = None, device: str = "c
     torch.set_num_threads(1)  # tiny models: a second thread only adds contention
     torch.set_num_interop_threads(1)
     checkpoints.configure(checkpoint_dir)
+    if device == "cuda":
+        exact_float32()
     worker = Worker(torch.device(device))
     while True:
         try:

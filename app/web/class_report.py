@@ -140,7 +140,14 @@ def stuck(db: Session, curriculum: Curriculum, report: Report, now: datetime) ->
                 quiet = (
                     "no attempt yet" if last is None else f"no attempt for {(now - last).days} days"
                 )
-                reasons.append(f"{quiet} while {', '.join(waiting)} is not done")
+                reasons.append(f"{quiet} while {_names(waiting)} not done")
         if reasons:
             found.append({"learner": learner, "reasons": reasons})
     return found
+
+
+def _names(titles: list[str]) -> str:
+    """Titles as a phrase with its verb: "A is", "A and B are", "A, B and C are"."""
+    if len(titles) == 1:
+        return f"{titles[0]} is"
+    return f"{', '.join(titles[:-1])} and {titles[-1]} are"

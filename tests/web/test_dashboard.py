@@ -265,15 +265,21 @@ def test_stuck_with_overdue_assignment_and_no_attempt_at_all(site) -> None:
     _assignment(
         site, class_id, "Late", site.clock() - timedelta(hours=1), lesson_ids=["composition"]
     )
+    _assignment(
+        site, class_id, "Next", site.clock() + timedelta(days=2), concept_ids=["softmax-ce"]
+    )
     stuck = owner.get(f"/api/classes/{class_id}/dashboard").json()
-    assert stuck["stuck"][0]["reasons"] == ["no attempt yet while Late is not done"]
-    assert stuck["completion"][0] | {"assignment": 0} == {
-        "assignment": 0,
-        "title": "Late",
-        "done": 0,
-        "learners": 1,
-        "overdue": 1,
-    }
+    assert stuck["stuck"] == [
+        {
+            "learner": newcomer.user_id,
+            "name": "New",
+            "reasons": ["no attempt yet while Late and Next are not done"],
+        }
+    ]
+    assert [row | {"assignment": 0} for row in stuck["completion"]] == [
+        {"assignment": 0, "title": "Late", "done": 0, "learners": 1, "overdue": 1},
+        {"assignment": 0, "title": "Next", "done": 0, "learners": 1, "overdue": 0},
+    ]
 
 
 def _csv(response) -> list[list[str]]:
