@@ -28,7 +28,6 @@ function steppedScale(colors) {
 function draw(container, data) {
   const Plotly = window.Plotly;
   const colors = levelColors(data.levels.length);
-  const names = data.levels.map((level) => level.replace("_", " "));
   const text = data.level.map((row, i) =>
     row.map((level, j) => {
       const score = Math.round(data.score[i][j] * 100);
@@ -48,18 +47,14 @@ function draw(container, data) {
     colorscale: steppedScale(colors),
     xgap: 2,
     ygap: 2,
-    colorbar: {
-      tickvals: data.levels.map((_, k) => k),
-      ticktext: names,
-      thickness: 12,
-      outlinewidth: 0,
-    },
+    showscale: false, // the page's key names the levels
   };
   const layout = baseLayout({
     showlegend: false,
-    height: 150 + ROW_PX * rows,
-    margin: { l: 140, r: 20, t: 10, b: 130 },
-    xaxis: { tickangle: -40, automargin: true, fixedrange: true },
+    height: 220 + ROW_PX * rows,
+    // Room below and to the left for the concepts' slanted names.
+    margin: { l: 200, r: 20, t: 10, b: 200 },
+    xaxis: { tickangle: -45, automargin: true, fixedrange: true },
     yaxis: {
       tickvals: data.learners.map((_, i) => i),
       ticktext: data.learners.map((l) => l.name),
