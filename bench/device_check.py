@@ -41,7 +41,10 @@ from app.labs.device import exact_float32, resolve_device, synchronize
 from app.labs.registry import LABS
 
 RTOL, ATOL = 1e-4, 1e-5  # a step-0 loss, device against CPU
-PRETRAINED_ATOL = 1e-3  # transfer's fine-tuned weights come from a pretraining on each device
+# Transfer's fine-tuned weights come from a pretraining run on each device, so its step-0
+# weights and losses may differ by more than rounding.
+PRETRAINED_ATOL = 1e-3
+PRETRAINED_RTOL = 1e-3
 
 # (name, lab, params): defaults, then a heavier configuration each lab's budget accepts.
 CASES: list[tuple[str, str, dict[str, Any]]] = [
@@ -114,8 +117,9 @@ def loss_metrics(metrics: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def close(a: float, b: float) -> bool:
-    return abs(a - b) <= ATOL + RTOL * abs(a)
+def close(a: float, b: float, pretrained: bool = False) -> bool:
+    """Whether a device's loss ``b`` agrees with the CPU's ``a`` (looser after pretraining)."""
+    return abs(a - b) <= ATOL + (PRETRAINED_RTOL if pretrained else RTOL) * abs(a)
 
 
 def headline(losses: dict[str, float]) -> tuple[str, float] | None:
@@ -164,7 +168,7 @@ def check_case(
         row["problems"].append(f"step-0 losses differ in kind: {losses}")
     for key, value in losses["cpu"].items():
         other = losses["device"].get(key)
-        if other is not None and not close(value, other):
+        if other is not None and not close(value, other, lab_id == "transfer"):
             row["problems"].append(f"step-0 {key}: cpu {value!r} vs device {other!r}")
     snapshots = {k: lab.snapshot() for k, lab in labs.items()}
     worst = 0.0
@@ -223,7 +227,7 @@ async def live(device_setting: str, steps: int) -> dict[str, Any]:
                 got = loss_metrics(first.metrics)
                 entry: dict[str, Any] = {"messages": [f.type for f in decoded], "problems": []}
                 for key, value in reference.items():
-                    if key not in got or not close(value, got[key]):
+                    if key not in got or not close(value, got[key], lab_id == "transfer"):
                         entry["problems"].append(f"first frame {key}: {got.get(key)} vs {value}")
                 n = getattr(params, "steps_per_frame", 1)
                 steps_seen = []
