@@ -497,3 +497,28 @@ def test_lesson_page_includes_activity_for_signed_in_learners(site) -> None:
     assert "activity.js" not in anonymous.text  # reports need an account
     locked = site.client("bob@example.org").get("/lessons/softmax")
     assert "activity.js" not in locked.text
+
+
+def test_learner_summary_counts_attempts_labs_and_time(site) -> None:
+    owner = site.client("owner@example.org", role="instructor")
+    ada = site.client("ada@example.org")
+    class_id = _class(site, owner, ada)
+    at = site.clock() - timedelta(days=1)
+    _attempts(site, ada, "composition", [1.0, 0.5, 0.0, 0.5], at)  # mean 0.5
+    with site.app.state.sessionmaker() as db:
+        for check, correct in (("c4", False), ("c4", True), ("c4", True), ("c5", False)):
+            progress.record_attempt(db, user_id=ada.user_id, lesson_id="composition",
+                                    check_id=check, kind="lab", response={},
+                                    score=float(correct), correct=correct, now=at)  # fmt: skip
+        for lesson, seconds in (("composition", 200), ("softmax", 100)):
+            db.add(LessonTime(user_id=ada.user_id, lesson_id=lesson, seconds=seconds,
+                              first_seen_at=at, last_seen_at=at))  # fmt: skip
+        db.commit()
+    page = owner.get(f"/classes/{class_id}/dashboard").text
+    row = re.search(
+        rf'<tr data-learner="{ada.user_id}">(.*?)</tr>', page.split('id="learners"')[1], re.S
+    )
+    cells = re.findall(r"<td>(.*?)</td>", row.group(1))
+    # 8 attempts, mean (1 + 0.5 + 0 + 0.5 + 0 + 1 + 1 + 0) / 8 = 0.5; one lab challenge (c4)
+    # passed; 300 s = 5.0 minutes.
+    assert cells == ["8", "50%", "Sun 1 Mar 2026, 09:03 UTC", "1", "5.0"]
