@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.orm import Session
 
 from app.db.classes import LessonTime
+from app.db.models import User
+from app.web.activity import add_time
 from tests.web.learn_fixtures import LearnApp, make_learn_app
 
 
@@ -83,3 +86,23 @@ def test_report_time_unknown_lesson_is_404(site) -> None:
 
 def test_report_time_anonymous_is_401(site) -> None:
     assert _report(site.client(), 10).status_code == 401
+
+
+def test_add_time_on_both_databases(db_session: Session) -> None:
+    db = db_session
+    user = User(email="ada@example.org", display_name="Ada", password_hash="x")
+    db.add(user)
+    db.commit()
+    t0 = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC)  # microseconds survive the round trip
+    steps = [(0, 30, True), (10, 30, False), (25, 40, True), (45, 5, True), (46, 5, False)]
+    for offset, seconds, counted in steps:
+        at = t0 + timedelta(seconds=offset)
+        assert (
+            add_time(db, user_id=user.id, lesson_id="softmax", seconds=seconds, now=at) is counted
+        )
+        db.commit()
+    db.expire_all()
+    row = db.get(LessonTime, (user.id, "softmax"))
+    # 30, then 25 of 40 (25 s since the last counted report), then 5 (20 s later).
+    assert row.seconds == 60
+    assert (row.first_seen_at, row.last_seen_at) == (t0, t0 + timedelta(seconds=45))
