@@ -12,6 +12,8 @@ from app.db.base import Base, utcnow
 
 Role = Literal["learner", "instructor", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)
+# Accounts that may create and run classes, and that no lesson is ever locked for.
+TEACHING_ROLES: tuple[str, ...] = ("instructor", "admin")
 
 
 class User(Base):

@@ -17,14 +17,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.db.classes import GATE_LEVELS, STAFF_ROLES, Class, ClassInvite, Membership
-from app.db.models import AuditLog, User
+from app.db.models import TEACHING_ROLES, AuditLog, User
 
 # Join codes: no 0/O, 1/I/L, so a code read aloud or copied from a board cannot be misread.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 MAX_CLASS_NAME = 120
 MAX_ROSTER_LINES = 2000
-STAFF_ACCOUNT_ROLES = ("instructor", "admin")
+
 # The email shape app.auth.accounts accepts, and the longest display name (users' column).
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_NAME = 80
@@ -368,7 +368,7 @@ def add_staff(
         raise RosterError(
             "email", f"no account for {email}: they sign up first, then you add them here"
         )
-    if user.role not in STAFF_ACCOUNT_ROLES:
+    if user.role not in TEACHING_ROLES:
         raise RosterError(
             "email",
             f"{email} has a learner account; an administrator must make it an instructor "

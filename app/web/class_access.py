@@ -16,11 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.classes import Class, Membership
-from app.db.models import User
+from app.db.models import TEACHING_ROLES, User
 from app.web.auth_deps import require_role
 
-STAFF_ACCOUNT_ROLES = ("instructor", "admin")
-Staff = Annotated[User, Depends(require_role(*STAFF_ACCOUNT_ROLES))]
+Staff = Annotated[User, Depends(require_role(*TEACHING_ROLES))]
 
 
 @dataclass(frozen=True)

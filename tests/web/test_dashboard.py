@@ -466,15 +466,18 @@ def test_learner_page_shows_records(site) -> None:
 def test_preview_renders_locked_lesson_with_banner(site) -> None:
     owner = site.client("owner@example.org", role="instructor")
     class_id = _class(site, owner)
-    assert owner.get("/lessons/softmax").status_code == 403  # locked for the instructor too
+    learner = site.client("learner@example.org")
+    assert learner.get("/api/lessons/softmax/checks/s1").status_code == 403  # locked for them
     page = owner.get(f"/classes/{class_id}/preview/softmax")
     assert page.status_code == 200
     assert 'class="preview-banner"' in page.text
     assert "recorded under your own account" in page.text
     assert [m for m in re.findall(r'data-check="(\w+)"', page.text)] == ["s1", "s2"]
     assert "activity.js" not in page.text  # a preview's time is not a learner's
-    # The checks answer the instructor, as a learner's would.
+    # The checks answer the instructor, as a learner's would; nothing was unlocked to do it.
     assert owner.get("/api/lessons/softmax/checks/s1").status_code == 200
+    with site.app.state.sessionmaker() as db:
+        assert progress.unlocked_lessons(db, user_id=owner.user_id) == set()
 
 
 def test_preview_keeps_the_lab_preset_in_its_own_address(site) -> None:
