@@ -57,7 +57,9 @@ def exact_float32() -> None:
     if hasattr(matmul, "fp32_precision") and hasattr(conv, "fp32_precision"):
         matmul.fp32_precision = "ieee"
         conv.fp32_precision = "ieee"
-        torch.backends.cudnn.rnn.fp32_precision = "ieee"
+        rnn = getattr(torch.backends.cudnn, "rnn", None)
+        if rnn is not None and hasattr(rnn, "fp32_precision"):
+            rnn.fp32_precision = "ieee"
     else:  # torch before 2.9
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False

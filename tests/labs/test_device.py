@@ -14,7 +14,7 @@ import torch
 from app.config import Settings
 from app.labs import checkpoints
 from app.labs.base import Output, to_numpy
-from app.labs.device import DeviceError, resolve_device
+from app.labs.device import DeviceError, exact_float32, resolve_device
 from app.labs.registry import LABS
 from app.live.runtime import Runtime
 from app.live.worker import Worker
@@ -56,6 +56,19 @@ def test_cuda_without_a_gpu_says_what_to_do(no_gpu: None) -> None:
 def test_an_unknown_setting_is_named() -> None:
     with pytest.raises(DeviceError, match=r"LAYERWISE_DEVICE='tpu' is not a device; use one of"):
         resolve_device("tpu")
+
+
+def test_exact_float32_turns_tf32_off() -> None:
+    settings = [torch.backends.cuda.matmul, torch.backends.cudnn.conv, torch.backends.cudnn.rnn]
+    before = [s.fp32_precision for s in settings]
+    try:
+        for s in settings:
+            s.fp32_precision = "tf32"
+        exact_float32()
+        assert [s.fp32_precision for s in settings] == ["ieee"] * 3
+    finally:
+        for s, value in zip(settings, before, strict=True):
+            s.fp32_precision = value
 
 
 def test_the_runtime_refuses_to_start_before_any_worker(no_gpu: None, tmp_path: Path) -> None:
