@@ -1,20 +1,14 @@
-"""Accounts: creating users, checking their passwords, changing them, and the audit log."""
+"""Accounts: creating users, checking their passwords and changing them."""
 
 from __future__ import annotations
-
-import re
-from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password, verify_password
 from app.config import Settings
-from app.db.base import utcnow
-from app.db.models import ROLES, AuditLog, User
+from app.db.models import EMAIL, ROLES, User, audit
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_NAME = 80
 
 
@@ -100,26 +94,3 @@ def change_password(db: Session, settings: Settings, user: User, *, current: str
     except ValueError as exc:
         raise AccountError("new_password", str(exc)) from None
     audit(db, user.id, "user.password", "user", user.id)
-
-
-def audit(
-    db: Session,
-    actor_id: int | None,
-    action: str,
-    target_type: str | None = None,
-    target_id: object = None,
-    detail: dict[str, Any] | None = None,
-    *,
-    now: datetime | None = None,
-) -> AuditLog:
-    """Append one audit record (flushed with the caller's transaction)."""
-    entry = AuditLog(
-        actor_id=actor_id,
-        action=action,
-        target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
-        detail=detail or {},
-        created_at=now or utcnow(),
-    )
-    db.add(entry)
-    return entry

@@ -71,8 +71,9 @@ def create_user_command(args: argparse.Namespace) -> int:
 
 def set_role_command(args: argparse.Namespace) -> int:
     """Change an account's role (e.g. make a teacher an instructor); audit-logged."""
-    from app.auth.accounts import audit, find_user
+    from app.auth.accounts import find_user
     from app.db.engine import database_url, make_engine, make_sessionmaker, upgrade
+    from app.db.models import audit
 
     url = database_url(get_settings())
     upgrade(url)

@@ -1,12 +1,14 @@
-"""Account tables: users, their server-side sessions, failed logins and the audit log."""
+"""Account tables: users, their server-side sessions, failed logins, and the audit log with
+the one function that appends to it."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, Session, mapped_column, validates
 
 from app.db.base import Base, utcnow
 
@@ -14,6 +16,8 @@ Role = Literal["learner", "instructor", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)
 # Accounts that may create and run classes, and that no lesson is ever locked for.
 TEACHING_ROLES: tuple[str, ...] = ("instructor", "admin")
+# What an email address must look like (one @, a dot in the domain, no spaces).
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class User(Base):
@@ -83,3 +87,26 @@ class AuditLog(Base):
     target_id: Mapped[str | None] = mapped_column(String(64), default=None)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+def audit(
+    db: Session,
+    actor_id: int | None,
+    action: str,
+    target_type: str | None = None,
+    target_id: object = None,
+    detail: dict[str, Any] | None = None,
+    *,
+    now: datetime | None = None,
+) -> AuditLog:
+    """Append one audit record (flushed with the caller's transaction)."""
+    entry = AuditLog(
+        actor_id=actor_id,
+        action=action,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        detail=detail or {},
+        created_at=now or utcnow(),
+    )
+    db.add(entry)
+    return entry

@@ -7,7 +7,6 @@ instructor makes is written to the audit log. Bad input raises RosterError namin
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.db.classes import GATE_LEVELS, STAFF_ROLES, Class, ClassInvite, Membership
-from app.db.models import TEACHING_ROLES, AuditLog, User
+from app.db.models import EMAIL, TEACHING_ROLES, User, audit
 
 # Join codes: no 0/O, 1/I/L, so a code read aloud or copied from a board cannot be misread.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -26,7 +25,6 @@ MAX_CLASS_NAME = 120
 MAX_ROSTER_LINES = 2000
 
 # The email shape app.auth.accounts accepts, and the longest display name (users' column).
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_NAME = 80
 
 
@@ -58,28 +56,6 @@ class ClassSummary:
     role: str
     learners: int
     instructors: list[str] = field(default_factory=list)
-
-
-def log_change(
-    db: Session,
-    actor_id: int | None,
-    action: str,
-    class_id: int,
-    detail: dict[str, object] | None = None,
-    *,
-    now: datetime,
-) -> None:
-    """Append one audit record about a class (the audit log of app.auth.accounts.audit)."""
-    db.add(
-        AuditLog(
-            actor_id=actor_id,
-            action=action,
-            target_type="class",
-            target_id=str(class_id),
-            detail=detail or {},
-            created_at=now,
-        )
-    )
 
 
 # -- settings -----------------------------------------------------------------------------
@@ -159,7 +135,7 @@ def create_class(
             created_at=now,
         )
     )
-    log_change(db, creator.id, "class.create", klass.id, {"name": klass.name}, now=now)
+    audit(db, creator.id, "class.create", "class", klass.id, {"name": klass.name}, now=now)
     db.flush()
     return klass
 
@@ -186,7 +162,9 @@ def update_settings(
         old = getattr(klass, key)
         if old != value:
             setattr(klass, key, value)
-            log_change(db, actor_id, actions[key], klass.id, {"from": old, "to": value}, now=now)
+            audit(
+                db, actor_id, actions[key], "class", klass.id, {"from": old, "to": value}, now=now
+            )
             done.append(actions[key])
     db.flush()
     return done
@@ -200,14 +178,14 @@ def set_archived(
         return
     klass.archived_at = now if archived else None
     action = "class.archive" if archived else "class.unarchive"
-    log_change(db, actor_id, action, klass.id, now=now)
+    audit(db, actor_id, action, "class", klass.id, now=now)
     db.flush()
 
 
 def reset_join_code(db: Session, *, klass: Class, actor_id: int, now: datetime) -> str:
     """Replace the join code: the old one stops working at once."""
     klass.join_code = new_join_code(db)
-    log_change(db, actor_id, "class.join_code.reset", klass.id, now=now)
+    audit(db, actor_id, "class.join_code.reset", "class", klass.id, now=now)
     db.flush()
     return klass.join_code
 
@@ -218,7 +196,7 @@ def set_joining(db: Session, *, klass: Class, enabled: bool, actor_id: int, now:
         return
     klass.join_enabled = enabled
     action = "class.join_code.enable" if enabled else "class.join_code.disable"
-    log_change(db, actor_id, action, klass.id, now=now)
+    audit(db, actor_id, action, "class", klass.id, now=now)
     db.flush()
 
 
@@ -346,7 +324,7 @@ def remove_member(db: Session, *, klass: Class, user_id: int, actor_id: int, now
         )
     detail = {"user_id": user_id, "role": row.role}
     db.delete(row)
-    log_change(db, actor_id, "class.member.remove", klass.id, detail, now=now)
+    audit(db, actor_id, "class.member.remove", "class", klass.id, detail, now=now)
     db.flush()
 
 
@@ -384,7 +362,7 @@ def add_staff(
     else:
         row.role = role
     detail = {"user_id": user.id, "role": role}
-    log_change(db, actor_id, "class.staff.add", klass.id, detail, now=now)
+    audit(db, actor_id, "class.staff.add", "class", klass.id, detail, now=now)
     db.flush()
     return user
 
@@ -398,7 +376,7 @@ def cancel_invite(
         raise RosterError("invite", f"no invitation {invite_id} in this class")
     db.delete(invite)
     detail = {"email": invite.email}
-    log_change(db, actor_id, "class.invite.cancel", klass.id, detail, now=now)
+    audit(db, actor_id, "class.invite.cancel", "class", klass.id, detail, now=now)
     db.flush()
 
 
@@ -433,7 +411,7 @@ def join_by_code(db: Session, *, user: User, code: str, now: datetime) -> tuple[
     if row is not None:
         return klass, False
     add_member(db, klass=klass, user=user, role="learner", actor_id=user.id, now=now)
-    log_change(db, user.id, "class.join", klass.id, now=now)
+    audit(db, user.id, "class.join", "class", klass.id, now=now)
     db.flush()
     return klass, True
 
@@ -445,7 +423,7 @@ def leave_class(db: Session, *, user_id: int, class_id: int, now: datetime) -> C
     if row is None or klass is None or row.role != "learner":
         raise RosterError("class", f"you are not a learner in class {class_id}")
     db.delete(row)
-    log_change(db, user_id, "class.leave", class_id, now=now)
+    audit(db, user_id, "class.leave", "class", class_id, now=now)
     db.flush()
     return klass
 
@@ -468,7 +446,7 @@ def claim_invites(db: Session, *, user: User, now: datetime) -> list[Class]:
             add_member(
                 db, klass=klass, user=user, role="learner", actor_id=invite.created_by, now=now
             )
-            log_change(db, user.id, "class.invite.claim", klass.id, now=now)
+            audit(db, user.id, "class.invite.claim", "class", klass.id, now=now)
             joined.append(klass)
     if found:
         db.execute(delete(ClassInvite).where(ClassInvite.id.in_([i.id for i in found])))

@@ -18,14 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.classes import STAFF_ROLES, Class, ClassInvite
-from app.db.models import User
+from app.db.models import EMAIL, User, audit
 from app.db.roster import (
-    EMAIL,
     MAX_NAME,
     MAX_ROSTER_LINES,
     RosterError,
     add_member,
-    log_change,
     membership,
 )
 
@@ -164,6 +162,6 @@ def import_roster(
     seen: dict[str, int] = {}
     for line in lines:
         report.lines.append(_outcome(db, klass, line, seen, actor_id, now))
-    log_change(db, actor_id, "class.roster.import", klass.id, report.counts(), now=now)
+    audit(db, actor_id, "class.roster.import", "class", klass.id, report.counts(), now=now)
     db.flush()
     return report

@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth import throttle
 from app.auth.accounts import (
     AccountError,
-    audit,
     authenticate,
     change_password,
     create_user,
@@ -26,7 +25,7 @@ from app.auth.accounts import (
 from app.auth.passwords import check_password_rules
 from app.auth.sessions import COOKIE_NAME, create_session, revoke_all, revoke_session
 from app.config import Settings
-from app.db.models import User
+from app.db.models import User, audit
 from app.db.roster import claim_invites
 from app.web.auth_deps import DbDep, RequiredUser, current_user, now
 from app.web.pages import templates

@@ -16,12 +16,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.accounts import audit
 from app.curriculum.mastery import rank
 from app.db import coursework_repo as repo
 from app.db.classes import GATE_LEVELS, Assignment, Class, Membership
 from app.db.coursework_repo import CourseworkError
-from app.db.models import User
+from app.db.models import User, audit
 from app.web import assignment_views as views
 from app.web import classtime, my_assignments
 from app.web.auth_deps import DbDep, now

@@ -13,11 +13,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.auth.accounts import audit
 from app.curriculum import mastery
 from app.db import insights, progress
 from app.db.classes import Class
-from app.db.models import User
+from app.db.models import User, audit
 from app.web import activity, classtime, grades
 from app.web.accounts import FormDep
 from app.web.auth_deps import DbDep, now
