@@ -118,7 +118,7 @@ class AttentionLab(Lab):
         self.x_train, self.y_train = self.x_train.to(device), self.y_train.to(device)
         self.x_test, self.y_test = self.x_test.to(device), self.y_test.to(device)
         self.x_eval = torch.cat([self.x_test, self.x_train[:TRAIN_EVAL]])  # one pass, not two
-        self.batches = EpochSampler(N_TRAIN, p.seed)
+        self.batches = EpochSampler(N_TRAIN, p.seed, device)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(p.seed)
             self.model = Transformer(p.config())

@@ -83,7 +83,7 @@ class Classifier:
         self.y_train = torch.from_numpy(train_y).to(self.device)
         self.x_test = torch.from_numpy(features(self.test_points, config.features)).to(self.device)
         self.y_test = torch.from_numpy(test_y).to(self.device)
-        self.batches = EpochSampler(len(self.x_train), config.seed)
+        self.batches = EpochSampler(len(self.x_train), config.seed, self.device)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             self.model = MLP(

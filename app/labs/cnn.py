@@ -118,7 +118,7 @@ class CnnLab(Lab):
         self.y_test = torch.from_numpy(y_test).to(device)
         k = min(TRAIN_EVAL, len(x_train))
         self.x_eval = upsample(np.concatenate([x_test, x_train[:k]]), p.image_size).to(device)
-        self.batches = EpochSampler(len(self.x_train), p.seed)
+        self.batches = EpochSampler(len(self.x_train), p.seed, device)
         config = CNNConfig(p.specs(), p.batchnorm, p.head, p.image_size)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(p.seed)

@@ -104,7 +104,7 @@ class DeepLab(Lab):
             which: Trainee(config, p.seed, p.optimizer, p.learning_rate, self.device)
             for which, config in p.configs().items()
         }
-        self.batches = EpochSampler(len(self.data.x_train), p.seed)
+        self.batches = EpochSampler(len(self.data.x_train), p.seed, self.device)
         self.step_count = 0
         self.sweep = self._new_sweep() if p.sweep else None
         self._measured: tuple[int, dict[str, Any], dict[str, np.ndarray]] | None = None

@@ -57,7 +57,7 @@ class Sweep:
         if self.current is None:
             device = self.data.x_train.device
             self.current = Trainee(config, self.seed, self.optimizer, self.lr, device)
-            self.batches = EpochSampler(len(self.data.x_train), self.seed)
+            self.batches = EpochSampler(len(self.data.x_train), self.seed, device)
             self.steps = 0
         n = max(1, int(SLICE_S / step_seconds(config, self.batch)))
         for _ in range(min(n, SWEEP_STEPS - self.steps)):

@@ -190,7 +190,7 @@ class OptimizersLab(Lab):
         self.y_train = torch.from_numpy(y_train).to(self.device)
         self.x_test = torch.from_numpy(x_test).to(self.device)
         self.y_test = torch.from_numpy(y_test).to(self.device)
-        self.batches = EpochSampler(len(self.x_train), p.seed)
+        self.batches = EpochSampler(len(self.x_train), p.seed, self.device)
         net = None
         if p.network:
             with torch.random.fork_rng(devices=[]):

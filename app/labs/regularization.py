@@ -120,7 +120,7 @@ class RegularizationLab(Lab):
         # Augmentation draws on the CPU generator from the CPU images; the rest is on device.
         self.train_images = cpu["train"][0]
         self.data = {k: (x.to(self.device), y.to(self.device)) for k, (x, y) in cpu.items()}
-        self.batches = EpochSampler(p.train_size, p.seed)
+        self.batches = EpochSampler(p.train_size, p.seed, self.device)
         self.generator = torch.Generator().manual_seed(p.seed + 1)  # dropout, augmentation
         config = ResidualMLPConfig(64, p.width, p.blocks, 10, p.dropout, p.stochastic_depth)
         with torch.random.fork_rng(devices=[]):
@@ -194,7 +194,8 @@ class RegularizationLab(Lab):
             x, y = self.data["train"]
             batch = self.batches.next(p.batch_size)
             if self.augment.active:
-                images, _, _ = augment.draw(self.train_images[batch], self.augment, self.generator)
+                originals = self.train_images[batch.cpu()]
+                images, _, _ = augment.draw(originals, self.augment, self.generator)
                 images = images.to(self.device)
             else:
                 images = x[batch]

@@ -78,7 +78,7 @@ def pretrained(
     model = make_cnn(seed).to(device)
     x, y, _, _ = pool(0)
     x, y = x.to(device), y.to(device)
-    batches = EpochSampler(len(x), seed)
+    batches = EpochSampler(len(x), seed, device)
     optimizer = torch.optim.Adam(model.parameters(), lr=PRETRAIN_LR)
     for _ in range(steps):
         batch = batches.next(PRETRAIN_BATCH)
@@ -148,7 +148,7 @@ class TransferLab(Lab):
             )
             for name, m in self.models.items()
         }
-        self.batches = EpochSampler(len(self.x_train), p.seed)
+        self.batches = EpochSampler(len(self.x_train), p.seed, self.device)
         self.key = meta["key"]
         self.step_count = 0
         self.last_loss: float | None = None

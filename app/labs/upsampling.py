@@ -116,7 +116,7 @@ class UpsamplingLab(Lab):
         self.test_originals = x_test  # (360, 8, 8)
         self.x_train, self.x_test = images(x_train).to(self.device), images(x_test).to(self.device)
         self.x_eval = self.x_train[: min(TRAIN_EVAL, len(x_train))]
-        self.batches = EpochSampler(len(self.x_train), p.seed)
+        self.batches = EpochSampler(len(self.x_train), p.seed, self.device)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(p.seed)
             self.model = Autoencoder(p.config())

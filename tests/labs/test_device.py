@@ -16,6 +16,7 @@ from app.labs import checkpoints
 from app.labs.base import Output, to_numpy
 from app.labs.device import DeviceError, exact_float32, resolve_device
 from app.labs.registry import LABS
+from app.labs.sampling import EpochSampler
 from app.live.runtime import Runtime
 from app.live.worker import Worker
 from bench.server import start
@@ -119,6 +120,17 @@ def test_checkpoint_state_is_kept_whole_on_the_cpu() -> None:
     assert not saved["models"]["w"].requires_grad
     assert torch.equal(saved["models"]["w"], weight.detach())
     assert saved["steps"][0].item() == 3 and saved["pair"] == (1, "a") and saved["loss"] == 0.5
+
+
+def test_a_sampler_on_a_device_hands_out_the_same_indices() -> None:
+    plain, placed = EpochSampler(10, 3), EpochSampler(10, 3, torch.device("cpu"))
+    for size in (4, 4, 4, 7, 3):  # crosses two reshuffles
+        assert plain.next(size).tolist() == placed.next(size).tolist()
+    resumed = EpochSampler(10, 99, torch.device("cpu"))
+    resumed.next(5)  # an order of its own, placed; the loaded state must replace it
+    checkpoints.load_sampler(resumed, checkpoints.sampler_state(plain))
+    for size in (4, 6, 5):
+        assert plain.next(size).tolist() == resumed.next(size).tolist()
 
 
 def test_a_worker_builds_on_its_device() -> None:
