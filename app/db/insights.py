@@ -54,6 +54,12 @@ def class_learners(db: Session, *, class_id: int) -> list[User]:
     return list(db.scalars(query))
 
 
+def joined_at(db: Session, *, class_id: int) -> dict[int, datetime]:
+    """user id → when they became a member of the class."""
+    query = select(Membership.user_id, Membership.created_at).where(Membership.class_id == class_id)
+    return {user_id: at for user_id, at in db.execute(query)}
+
+
 def learner_of(db: Session, *, class_id: int, user_id: int) -> User | None:
     """The user if they are a learner of the class, else None."""
     query = (

@@ -25,7 +25,6 @@ from app.web.coursework import Status, effective_due, learner_status
 STUCK_WINDOW = timedelta(days=7)
 STUCK_ATTEMPTS = 5
 STUCK_MEAN = 0.5
-WAITING = ("open", "overdue")  # assignment states that still ask something of the learner
 
 
 @dataclass
@@ -111,6 +110,7 @@ def stuck(db: Session, curriculum: Curriculum, report: Report, now: datetime) ->
         insights.lesson_attempt_stats(db, user_ids=ids, since=now - STUCK_WINDOW)
     )
     overall = insights.attempt_stats(db, user_ids=ids)
+    joined = insights.joined_at(db, class_id=report.klass.id)
     found = []
     for learner in report.learners:
         reasons = []
@@ -130,20 +130,41 @@ def stuck(db: Session, curriculum: Curriculum, report: Report, now: datetime) ->
                     f"mean score {mean:.2f}, still {level}"
                 )
         last = overall[learner.id].last_at
-        if last is None or now - last >= STUCK_WINDOW:
-            waiting = [
-                a.title
-                for a in report.assignments
-                if report.status[(a.id, learner.id)].state in WAITING
-            ]
-            if waiting:
-                quiet = (
-                    "no attempt yet" if last is None else f"no attempt for {(now - last).days} days"
-                )
-                reasons.append(f"{quiet} while {_names(waiting)} not done")
+        waiting = [
+            a.title
+            for a in report.assignments
+            if _silent_on(report.status[(a.id, learner.id)].state, a, last, joined, learner, now)
+        ]
+        if waiting:
+            quiet = "no attempt yet" if last is None else f"no attempt for {(now - last).days} days"
+            reasons.append(f"{quiet} while {_names(waiting)} not done")
         if reasons:
             found.append({"learner": learner, "reasons": reasons})
     return found
+
+
+def _silent_on(
+    state: str,
+    assignment: Assignment,
+    last: datetime | None,
+    joined: dict[int, datetime],
+    learner: User,
+    now: datetime,
+) -> bool:
+    """Whether a learner's silence counts against this assignment.
+
+    An overdue one counts when they have not tried anything for STUCK_WINDOW (or ever). An
+    open one counts only once STUCK_WINDOW has passed since the latest of their last attempt,
+    their joining the class and the assignment's opening: a learner who joined yesterday, or
+    an assignment set this morning, is not a sign of anyone being stuck.
+    """
+    if state == "overdue":
+        return last is None or now - last >= STUCK_WINDOW
+    if state != "open":
+        return False
+    start = assignment.opens_at or assignment.created_at
+    since = max(t for t in (last, joined.get(learner.id), start) if t is not None)
+    return now - since >= STUCK_WINDOW
 
 
 def _names(titles: list[str]) -> str:

@@ -31,8 +31,13 @@ def _class(site: LearnApp, owner, *learners, name: str = "Deep 101", tz: str = "
         db.add(klass)
         db.flush()
         db.add(Membership(class_id=klass.id, user_id=owner.user_id, role="instructor"))
+        joined = site.clock() - timedelta(days=30)  # everyone joined a month ago
         for learner in learners:
-            db.add(Membership(class_id=klass.id, user_id=learner.user_id, role="learner"))
+            db.add(
+                Membership(
+                    class_id=klass.id, user_id=learner.user_id, role="learner", created_at=joined
+                )
+            )
         db.commit()
         return klass.id
 
@@ -85,6 +90,7 @@ def _attempts(site: LearnApp, client, lesson: str, scores: list[float], at: date
 
 def _assignment(site: LearnApp, class_id: int, title: str, due: datetime, **fields) -> int:
     with site.app.state.sessionmaker() as db:
+        fields.setdefault("created_at", site.clock() - timedelta(days=10))
         row = Assignment(class_id=class_id, title=title, due_at=due, **fields)
         db.add(row)
         db.commit()
@@ -280,6 +286,57 @@ def test_stuck_with_overdue_assignment_and_no_attempt_at_all(site) -> None:
         {"assignment": 0, "title": "Late", "done": 0, "learners": 1, "overdue": 1},
         {"assignment": 0, "title": "Next", "done": 0, "learners": 1, "overdue": 0},
     ]
+
+
+def test_silence_counts_from_joining_and_from_the_assignment_opening(site) -> None:
+    owner = site.client("owner@example.org", role="instructor")
+    names = ["Veteran", "Newcomer", "Busy"]
+    people = {name: site.client(f"{name.lower()}@example.org") for name in names}
+    for name, client in people.items():
+        _name(site, client, name)
+    class_id = _class(site, owner, *people.values())  # all joined 30 days ago
+    now = site.clock()
+    with site.app.state.sessionmaker() as db:  # ... but Newcomer joined two days ago
+        db.get(Membership, (class_id, people["Newcomer"].user_id)).created_at = now - timedelta(
+            days=2
+        )
+        db.commit()
+    # Set this morning: nobody has had a week to be silent on it yet.
+    _assignment(
+        site,
+        class_id,
+        "Fresh",
+        now + timedelta(days=5),
+        lesson_ids=["composition"],
+        created_at=now - timedelta(hours=3),
+    )
+    stuck = owner.get(f"/api/classes/{class_id}/dashboard").json()["stuck"]
+    assert stuck == []
+    # Open for 8 days: the veteran (never tried) is stuck, the newcomer not yet.
+    _assignment(
+        site,
+        class_id,
+        "Older",
+        now + timedelta(days=5),
+        lesson_ids=["softmax"],
+        created_at=now - timedelta(days=8),
+    )
+    # Overdue, but Busy tried yesterday: working on it, not stuck.
+    _attempts(site, people["Busy"], "composition", [0.5], now - timedelta(days=1))
+    _assignment(
+        site,
+        class_id,
+        "Past",
+        now - timedelta(days=1),
+        lesson_ids=["initialization"],
+        created_at=now - timedelta(days=3),
+    )
+    stuck = owner.get(f"/api/classes/{class_id}/dashboard").json()["stuck"]
+    reasons = {row["name"]: row["reasons"] for row in stuck}
+    assert reasons == {
+        "Veteran": ["no attempt yet while Past and Older are not done"],  # by due date
+        "Newcomer": ["no attempt yet while Past is not done"],
+    }
 
 
 def _csv(response) -> list[list[str]]:
