@@ -217,6 +217,7 @@ def test_owner_edits_and_deletes(site) -> None:
     page = cast.owner.get(f"{cast.base}/{aid}")
     assert page.status_code == 200
     assert 'value="2026-03-08T23:59"' in page.text  # the edit form, in the class's wall time
+    assert f'href="/classes/{cast.class_id}/preview/composition"' in page.text  # as a learner
     edit = NEW | {"title": "Week 1 (longer)", "due": "2026-03-09T23:59", "level": "proficient"}
     answer = cast.owner.post(f"{cast.base}/{aid}/edit", data=edit, follow_redirects=False)
     assert answer.status_code == 303
