@@ -14,6 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from app.db import coursework_repo as repo
+from app.db.classes import Class
+from app.db.roster import membership
 from app.web import classtime, coursework
 from app.web.auth_deps import DbDep, RequiredUser, now
 from app.web.learn_state import get_curriculum, levels_of, states_of
@@ -66,10 +68,16 @@ def learner_items(request: Request, db: Session, user_id: int) -> list[dict[str,
 
 
 @router.get("/assignments", response_class=HTMLResponse)
-def learner_assignments_page(request: Request, user: RequiredUser, db: DbDep) -> Response:
-    """Every assignment of the signed-in learner's classes."""
+def learner_assignments_page(
+    request: Request, user: RequiredUser, db: DbDep, joined: int | None = None
+) -> Response:
+    """Every assignment of the signed-in learner's classes (``?joined=`` after /join says so)."""
     items = learner_items(request, db, user.id)
-    return templates.TemplateResponse(request, "learn/assignments.html", {"items": items})
+    klass = db.get(Class, joined) if joined is not None else None
+    if klass is not None and membership(db, class_id=klass.id, user_id=user.id) is None:
+        klass = None  # only a class one is in is named
+    context = {"items": items, "joined": klass}
+    return templates.TemplateResponse(request, "learn/assignments.html", context)
 
 
 @router.get("/api/assignments")

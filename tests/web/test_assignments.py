@@ -371,3 +371,13 @@ def test_required_level_is_the_strictest(site) -> None:
     make_class(site, {lone.user_id: "learner"}, required_level="proficient", name="P")
     with site.app.state.sessionmaker() as db:
         assert required_level(db, lone.user_id) == "proficient"
+
+
+def test_the_joined_notice_names_only_a_class_of_ones_own(site) -> None:
+    cast = Cast(site)
+    mine = cast.ada.get(f"/assignments?joined={cast.class_id}").text
+    assert 'id="joined"' in mine and "You joined" in mine
+    other = make_class(site, {cast.stranger.user_id: "instructor"}, name="Somebody else's")
+    theirs = cast.ada.get(f"/assignments?joined={other}").text
+    assert 'id="joined"' not in theirs and "Somebody else" not in theirs
+    assert cast.ada.get("/assignments?joined=x").status_code == 422

@@ -93,6 +93,7 @@ def test_class_from_creation_to_dashboard(school: Server, browser: Browser) -> N
     learner.fill("input[name=code]", code.lower())  # typed as it was heard
     learner.click("form[action='/join'] button[type=submit]")
     expect(learner).to_have_url(re.compile(r"/assignments"))
+    expect(learner.locator("#joined")).to_have_text(f"You joined {CLASS_NAME}.")
     teacher.reload()
     expect(teacher.locator("main")).to_contain_text("Lea")
 
