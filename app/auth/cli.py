@@ -13,10 +13,19 @@ from app.db.models import ROLES
 
 def db_upgrade(args: argparse.Namespace) -> int:
     """Apply every migration to the configured database."""
+    from sqlalchemy.exc import OperationalError
+
     from app.db.engine import database_url, upgrade
 
     url = database_url(get_settings())
-    upgrade(url)
+    try:
+        upgrade(url)
+    except OperationalError as exc:  # unreachable, refused, wrong password, unwritable file
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        print(
+            f"layerwise: cannot migrate the database at {_masked(url)}: {reason}", file=sys.stderr
+        )
+        return 1
     print(f"database at head: {_masked(url)}")
     return 0
 

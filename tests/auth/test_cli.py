@@ -92,3 +92,23 @@ def test_db_upgrade_on_a_fresh_data_dir(tmp_path: Path) -> None:
     assert "database at head" in result.stdout
     assert (data / "layerwise.db").exists()
     assert _users(data) == []
+
+
+def test_db_upgrade_names_an_unreachable_database_without_a_traceback(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://layerwise:s3cret@127.0.0.1:1/layerwise?connect_timeout=2"
+    env = {**os.environ, "LAYERWISE_DATA_DIR": str(tmp_path), "LAYERWISE_DATABASE_URL": url}
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "cannot migrate the database at postgresql+psycopg://layerwise:***@127.0.0.1:1" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    assert "s3cret" not in result.stderr
