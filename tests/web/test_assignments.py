@@ -255,13 +255,14 @@ def test_extension_is_granted_shown_to_that_learner_only_and_withdrawn(site) -> 
     )
     nonsense = cast.owner.post(url, data={"user_id": "x", "due": "2026-03-12T18:00"})
     assert nonsense.status_code == 422 and "user_id must be a learner" in nonsense.text
-    good = {"user_id": str(cast.ada.user_id), "due": "2026-03-12T18:00"}
+    good = {"user_id": str(cast.ada.user_id), "due": "2026-03-12T18:00", "reason": "ill <3 days>"}
     assert cast.owner.post(url, data=good, follow_redirects=False).status_code == 303
     detail = cast.owner.get(f"{cast.base}/{aid}").text
     ada_row = detail[detail.index(f'data-learner="{cast.ada.user_id}"') :]
     ada_row = ada_row[: ada_row.index("</tr>")]
     assert "Thu 12 Mar 2026, 18:00 CET" in ada_row and "extended" in ada_row
     assert 'value="2026-03-12T18:00"' in ada_row and "Withdraw" in ada_row
+    assert "(ill &lt;3 days&gt;)" in ada_row  # the reason, shown escaped
     ada = cast.ada.get("/api/assignments").json()["assignments"]
     bob = cast.bob.get("/api/assignments").json()["assignments"]
     assert [(a["id"], a["extended"], a["due_at"]) for a in ada] == [
