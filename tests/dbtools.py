@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.db.engine import make_engine, make_sessionmaker, upgrade
+from app.db.progress import save_mastery
 from bench.server import free_port
 
 
@@ -125,3 +127,21 @@ def db_session(db_engine: Engine) -> Iterator[Session]:
     """A session on the migrated database, closed after the test."""
     with make_sessionmaker(db_engine)() as session:
         yield session
+
+
+def write_level(
+    db: Session, user_id: int, concept: str, level: str, score: float, now: datetime | None = None
+) -> None:
+    """Give a learner a level and score on a concept directly (no review state); flushed."""
+    save_mastery(
+        db,
+        user_id=user_id,
+        concept_id=concept,
+        level=level,
+        score=score,
+        proficient_at=None,
+        mastered_at=None,
+        review_card=None,
+        due_at=None,
+        now=now,
+    )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from app.db import insights, progress
 from app.db.classes import Assignment, AssignmentExtension, Class, LessonTime, Membership
 from app.db.models import User
+from tests.dbtools import write_level
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -53,21 +54,6 @@ def _attempt(
     )
 
 
-def _mastery(db: Session, user: User, concept: str, level: str, score: float) -> None:
-    progress.save_mastery(
-        db,
-        user_id=user.id,
-        concept_id=concept,
-        level=level,
-        score=score,
-        proficient_at=None,
-        mastered_at=None,
-        review_card=None,
-        due_at=None,
-        now=T0,
-    )
-
-
 def test_class_queries_cover_only_its_learners(db_session: Session) -> None:
     db = db_session
     zoe, ada, teach, other = (
@@ -78,9 +64,9 @@ def test_class_queries_cover_only_its_learners(db_session: Session) -> None:
     )
     klass = _class(db, "Deep 101", {zoe: "learner", ada: "learner", teach: "instructor"})
     _class(db, "Elsewhere", {other: "learner"})
-    _mastery(db, ada, "composition", "familiar", 0.75)
-    _mastery(db, ada, "softmax-ce", "attempted", 0.25)
-    _mastery(db, other, "composition", "mastered", 1.0)
+    write_level(db, ada.id, "composition", "familiar", 0.75)
+    write_level(db, ada.id, "softmax-ce", "attempted", 0.25)
+    write_level(db, other.id, "composition", "mastered", 1.0)
     db.commit()
 
     assert [u.display_name for u in insights.class_learners(db, class_id=klass.id)] == [

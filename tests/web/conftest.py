@@ -25,10 +25,8 @@ def server() -> Iterator[Server]:
     stop_server(running)
 
 
-@pytest.fixture
-def watched_page(page: Page) -> Iterator[Page]:
-    """A Playwright page that fails the test on any console error or uncaught exception."""
-    problems: list[str] = []
+def watch(page: Page, problems: list[str]) -> Page:
+    """Record ``page``'s console errors and uncaught exceptions into ``problems``."""
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
@@ -40,5 +38,12 @@ def watched_page(page: Page) -> Iterator[Page]:
     page.on("console", on_console)
     page.on("pageerror", on_page_error)
     page.set_default_timeout(15_000)
-    yield page
+    return page
+
+
+@pytest.fixture
+def watched_page(page: Page) -> Iterator[Page]:
+    """A Playwright page that fails the test on any console error or uncaught exception."""
+    problems: list[str] = []
+    yield watch(page, problems)
     assert problems == []

@@ -12,8 +12,8 @@ from app.auth.accounts import create_user
 from app.config import Settings
 from app.db.classes import Class, Membership
 from app.db.engine import make_engine, make_sessionmaker, upgrade
-from app.db.progress import save_mastery
 from tests.conftest import Server, start_server, stop_server
+from tests.dbtools import write_level
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 PASSWORD = "a long enough secret"
@@ -40,17 +40,7 @@ def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         for learner in (ada, zoe):
             db.add(Membership(class_id=klass.id, user_id=learner.id, role="learner"))
         for learner, level, score in ((ada, "proficient", 1.0), (zoe, "attempted", 0.3)):
-            save_mastery(
-                db,
-                user_id=learner.id,
-                concept_id="composition",
-                level=level,
-                score=score,
-                proficient_at=None,
-                mastered_at=None,
-                review_card=None,
-                due_at=None,
-            )
+            write_level(db, learner.id, "composition", level, score)
         db.commit()
         class_id = klass.id
     engine.dispose()

@@ -65,19 +65,25 @@ def answer(card: Locator, server: Server, lesson_id: str, check_id: str, shown: 
             card.locator(f"input[data-field={name}]").fill(repr(value))
 
 
+def shown_checks(page: Page, lesson_id: str) -> dict[str, dict]:
+    """Check id → the check as the server sent it to ``page`` (filled in as the page loads)."""
+    shown: dict[str, dict] = {}
+
+    def remember(response) -> None:
+        match = re.search(rf"/api/lessons/{lesson_id}/checks/([\w-]+)$", response.url)
+        if match and response.request.method == "GET" and response.ok:
+            shown[match.group(1)] = response.json()
+
+    page.on("response", remember)
+    return shown
+
+
 def test_learner_completes_first_lesson_and_unlocks_next(
     learn_server: Server, watched_page: Page
 ) -> None:
     page = watched_page
     lesson = CURRICULUM.lessons[FIRST]
-    shown: dict[str, dict] = {}
-
-    def remember(response) -> None:
-        match = re.search(rf"/api/lessons/{FIRST}/checks/([\w-]+)$", response.url)
-        if match and response.request.method == "GET" and response.ok:
-            shown[match.group(1)] = response.json()
-
-    page.on("response", remember)
+    shown = shown_checks(page, FIRST)
     sign_up(page, learn_server, "learner@example.org", f"/lessons/{FIRST}")
     # The lesson's lab preset travels in the address, as a shared lab link does.
     expect(page).to_have_url(re.compile(rf"/lessons/{FIRST}(\?params=.*)?$"))

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page, expect
+from playwright.sync_api import Browser, expect
 
 from app.auth.accounts import create_user
 from app.config import Settings
@@ -19,7 +19,8 @@ from app.curriculum.loader import load_curriculum
 from app.db.base import utcnow
 from app.db.engine import make_engine, make_sessionmaker
 from tests.conftest import Server, start_server, stop_server
-from tests.web.test_browser_learn import PASSWORD, answer, sign_up
+from tests.web.conftest import watch
+from tests.web.test_browser_learn import PASSWORD, answer, shown_checks, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 CURRICULUM = load_curriculum()
@@ -50,22 +51,6 @@ def school(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     engine.dispose()
     yield server
     stop_server(server)
-
-
-def watch(page: Page, problems: list[str]) -> Page:
-    """Record every console error and uncaught exception of ``page`` into ``problems``."""
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(f"console: {message.text}")
-
-    def on_page_error(error: Error) -> None:
-        problems.append(f"pageerror: {error}")
-
-    page.on("console", on_console)
-    page.on("pageerror", on_page_error)
-    page.set_default_timeout(15_000)
-    return page
 
 
 def test_class_from_creation_to_dashboard(school: Server, browser: Browser) -> None:
@@ -112,14 +97,7 @@ def test_class_from_creation_to_dashboard(school: Server, browser: Browser) -> N
     learner.goto(f"{school.url}/assignments")
     item = learner.locator(".asg-item").filter(has_text="Week 1: composition")
     expect(item).to_have_attribute("data-state", "open")
-    shown: dict[str, dict] = {}
-
-    def remember(response) -> None:
-        match = re.search(rf"/api/lessons/{LESSON}/checks/([\w-]+)$", response.url)
-        if match and response.request.method == "GET" and response.ok:
-            shown[match.group(1)] = response.json()
-
-    learner.on("response", remember)
+    shown = shown_checks(learner, LESSON)
     learner.goto(f"{school.url}/lessons/{LESSON}")
     for check in CURRICULUM.lessons[LESSON].checks:
         if check.kind == "lab":

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.db import progress
 from app.db.classes import Assignment, AssignmentExtension, Class, LessonTime, Membership
 from app.db.models import AuditLog, User
+from tests.dbtools import write_level
 from tests.web.learn_fixtures import LearnApp, make_learn_app
 
 CONCEPTS = ["composition", "softmax-ce", "initialization"]  # the small curriculum's order
@@ -56,18 +57,7 @@ def _name(site: LearnApp, client, name: str) -> None:
 
 def _level(site: LearnApp, client, concept: str, level: str, score: float) -> None:
     with site.app.state.sessionmaker() as db:
-        progress.save_mastery(
-            db,
-            user_id=client.user_id,
-            concept_id=concept,
-            level=level,
-            score=score,
-            proficient_at=None,
-            mastered_at=None,
-            review_card=None,
-            due_at=None,
-            now=site.clock(),
-        )
+        write_level(db, client.user_id, concept, level, score, site.clock())
         db.commit()
 
 
