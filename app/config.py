@@ -38,6 +38,8 @@ class Settings(BaseSettings):
 
     # The database: SQLite under data_dir unless a URL is given (postgresql+psycopg://…).
     database_url: str | None = None
+    # True: start without migrating (replicas, when one job runs `layerwise db upgrade`).
+    skip_migrations: bool = False
     # Sessions end after this long without a request, and in any case this long after login.
     session_idle_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
     session_absolute_hours: int = Field(default=7 * 24, ge=1, le=90 * 24)

@@ -32,7 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await run_in_threadpool(upgrade, url)  # a fresh data dir gets its tables
+        if not settings.skip_migrations:
+            await run_in_threadpool(upgrade, url)  # a fresh data dir gets its tables
         await app.state.runtime.start()
         try:
             yield

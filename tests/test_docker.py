@@ -18,8 +18,9 @@ from app.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
-# LAYERWISE_* variables read by the entry point rather than by Settings.
-ENTRYPOINT_VARIABLES = {"LAYERWISE_SKIP_MIGRATIONS"}
+# LAYERWISE_* variables read by the entry point rather than by Settings (none at present:
+# LAYERWISE_SKIP_MIGRATIONS is read by both).
+ENTRYPOINT_VARIABLES: set[str] = set()
 
 
 def _hadolint() -> str:
