@@ -17,7 +17,7 @@ from app import __version__
 from app.config import Settings, get_settings
 from app.db.engine import database_url, make_engine, make_sessionmaker, upgrade
 from app.live.runtime import Runtime
-from app.web import accounts, api, assignments, classes, dashboard, learn, pages, ws
+from app.web import accounts, api, assignments, classes, dashboard, join, learn, pages, ws
 from app.web.auth_deps import current_user
 from app.web.security import SecurityHeaders
 
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts.router)
     app.include_router(learn.router)
     app.include_router(classes.router)
+    app.include_router(join.router)
     app.include_router(assignments.router)
     app.include_router(dashboard.router)
     app.include_router(pages.router)

@@ -1,4 +1,4 @@
-"""Classes for their staff (list, create, the Roster tab, CSV import) and joining by code.
+"""Classes for their staff: the list, creating one, the Roster tab, CSV import.
 
 Every route under ``/classes`` and ``/api/classes`` goes through ``class_access``: a learner
 account gets 403, a class that is not yours 404, and an assistant 403 on what only its
@@ -15,16 +15,16 @@ from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app.db import roster
-from app.db.classes import GATE_LEVELS, STAFF_ROLES, Class
+from app.db.classes import GATE_LEVELS, STAFF_ROLES
 from app.db.roster import RosterError
 from app.db.roster_import import ImportReport, import_roster
 from app.web.accounts import FormDep, read_form
-from app.web.auth_deps import DbDep, RequiredUser, now
+from app.web.auth_deps import DbDep, now
 from app.web.class_access import ClassAccess, Staff, class_for
 from app.web.pages import templates
 
@@ -411,63 +411,3 @@ def roster_import(
         return roster_page(request, db, access, status=400, errors={exc.field: exc.message})
     db.commit()
     return roster_page(request, db, access, report=report)
-
-
-# -- learners: join by code, leave ---------------------------------------------------------
-
-
-def join_page(
-    request: Request,
-    db: Session,
-    user: RequiredUser,
-    *,
-    code: str = "",
-    status: int = 200,
-    error: str | None = None,
-    notice: str | None = None,
-) -> HTMLResponse:
-    """The join form and the classes you are a learner in."""
-    context = {
-        "code": code,
-        "error": error,
-        "notice": notice,
-        "classes": roster.learner_classes(db, user_id=user.id),
-    }
-    return templates.TemplateResponse(request, "learn/join.html", context, status_code=status)
-
-
-@router.get("/join", response_class=HTMLResponse)
-def join_form(
-    request: Request, user: RequiredUser, db: DbDep, code: str = "", left: int | None = None
-) -> HTMLResponse:
-    """Join a class by its code (``?code=`` fills the form)."""
-    klass = db.get(Class, left) if left is not None else None
-    notice = f"You left {klass.name}." if klass is not None else None
-    return join_page(request, db, user, code=roster.normal_code(code)[:16], notice=notice)
-
-
-@router.post("/join")
-def join(request: Request, user: RequiredUser, form: FormDep, db: DbDep) -> Response:
-    """Join the class whose code was typed; go to your assignments."""
-    code = form.get("code", "")
-    try:
-        klass, joined = roster.join_by_code(db, user=user, code=code, now=now(request))
-    except RosterError as exc:
-        db.rollback()
-        return join_page(request, db, user, code=code[:32], status=400, error=exc.message)
-    if not joined:
-        notice = f"You are already in {klass.name}."
-        return join_page(request, db, user, code=klass.join_code or "", notice=notice)
-    db.commit()
-    return RedirectResponse(f"/assignments?joined={klass.id}", status_code=303)
-
-
-@router.post("/join/leave/{class_id}")
-def leave(request: Request, class_id: int, user: RequiredUser, db: DbDep) -> Response:
-    """Leave a class you are a learner in."""
-    try:
-        klass = roster.leave_class(db, user_id=user.id, class_id=class_id, now=now(request))
-    except RosterError as exc:
-        raise HTTPException(404, exc.message) from None
-    db.commit()
-    return RedirectResponse(f"/join?left={klass.id}", status_code=303)

@@ -252,6 +252,9 @@ def test_learner_leaves_a_class(site, crew) -> None:
     assert "You left Deep learning." in learner.get(left.headers["location"]).text
     assert _role_in(site, class_id, learner.user_id) is None
     assert learner.post(f"/join/leave/{class_id}").status_code == 404
+    # Only a class one has left is named: another id shows no name.
+    other = _client(site, "other@school.org")
+    assert "Deep learning" not in other.get(f"/join?left={class_id}").text
 
 
 def test_archive_moves_class_and_refuses_code(site, crew) -> None:
