@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from app.labs import attention_params
 from app.labs.attention_params import TRAIN_EVAL, AttentionParams
-from app.labs.base import Lab, Output, state_arrays, state_file, to_numpy
+from app.labs.base import Lab, Output, state_arrays, state_file, to_numpy, train_minibatches
 from app.labs.cnn import make_optimizer, retune
 from app.labs.sampling import EpochSampler
 from app.nets.transformer import Transformer
@@ -137,18 +137,17 @@ class AttentionLab(Lab):
         return F.cross_entropy(logits.flatten(0, 1), targets.flatten())
 
     def step(self, n: int) -> None:
-        self.model.train()
-        last = None
-        for _ in range(n):
-            batch = self.batches.next(self.params.batch_size)
-            loss = self.loss(self.model(self.x_train[batch]), self.y_train[batch])
-            self.optimizer.zero_grad(set_to_none=False)
-            loss.backward()
-            self.optimizer.step()
-            self.step_count += 1
-            last = loss.detach()
-        if last is not None:
-            self.last_loss = float(last)
+        loss = train_minibatches(
+            self.model,
+            self.optimizer,
+            self.batches,
+            self.params.batch_size,
+            n,
+            lambda b: self.loss(self.model(self.x_train[b]), self.y_train[b]),
+        )
+        self.step_count += n
+        if loss is not None:
+            self.last_loss = loss
 
     @torch.no_grad()
     def _evaluate(self) -> dict[str, Any]:

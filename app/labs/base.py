@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -86,6 +86,28 @@ def state_file(state: Mapping[str, torch.Tensor]) -> bytes:
     buffer = io.BytesIO()
     torch.save({k: v.detach().cpu().contiguous() for k, v in state.items()}, buffer)
     return buffer.getvalue()
+
+
+def train_minibatches(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    batches: Any,
+    batch_size: int,
+    n: int,
+    batch_loss: Callable[[torch.Tensor], torch.Tensor],
+) -> float | None:
+    """``n`` optimiser steps on successive minibatches of ``batches`` (an EpochSampler); the
+    loss of each is ``batch_loss(indices)``. The last loss is read once, after the loop (so a
+    GPU is not made to wait at every step); None when ``n`` is 0."""
+    model.train()
+    last = None
+    for _ in range(n):
+        loss = batch_loss(batches.next(batch_size))
+        optimizer.zero_grad(set_to_none=False)
+        loss.backward()
+        optimizer.step()
+        last = loss.detach()
+    return None if last is None else float(last)
 
 
 @dataclass

@@ -18,7 +18,15 @@ from pydantic import BaseModel
 
 from app.data import digits
 from app.labs import cnn_params, cnn_stack
-from app.labs.base import Lab, LabError, Output, state_arrays, state_file, to_numpy
+from app.labs.base import (
+    Lab,
+    LabError,
+    Output,
+    state_arrays,
+    state_file,
+    to_numpy,
+    train_minibatches,
+)
 from app.labs.cnn_params import TRAIN_EVAL, CnnParams
 from app.labs.sampling import EpochSampler
 from app.nets.cnn import CNN, CNNConfig, spatial_conv
@@ -133,18 +141,17 @@ class CnnLab(Lab):
         self.optimizer = retune(self.optimizer, self.model, self.params, changed)  # type: ignore[arg-type]
 
     def step(self, n: int) -> None:
-        self.model.train()
-        last = None
-        for _ in range(n):
-            batch = self.batches.next(self.params.batch_size)
-            loss = F.cross_entropy(self.model(self.x_train[batch]), self.y_train[batch])
-            self.optimizer.zero_grad(set_to_none=False)
-            loss.backward()
-            self.optimizer.step()
-            self.step_count += 1
-            last = loss.detach()
-        if last is not None:
-            self.last_loss = float(last)
+        loss = train_minibatches(
+            self.model,
+            self.optimizer,
+            self.batches,
+            self.params.batch_size,
+            n,
+            lambda b: F.cross_entropy(self.model(self.x_train[b]), self.y_train[b]),
+        )
+        self.step_count += n
+        if loss is not None:
+            self.last_loss = loss
 
     @torch.no_grad()
     def _evaluate(self) -> tuple[dict[str, Any], np.ndarray]:

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from app.data import digits
 from app.labs import upsampling_params
-from app.labs.base import Lab, Output, state_arrays, state_file, to_numpy
+from app.labs.base import Lab, Output, state_arrays, state_file, to_numpy, train_minibatches
 from app.labs.cnn import make_optimizer, retune, tensor_norms
 from app.labs.cnn import upsample as resize_images
 from app.labs.sampling import EpochSampler
@@ -130,18 +130,17 @@ class UpsamplingLab(Lab):
         self.optimizer = retune(self.optimizer, self.model, self.params, changed)  # type: ignore[arg-type]
 
     def step(self, n: int) -> None:
-        self.model.train()
-        last = None
-        for _ in range(n):
-            x = self.x_train[self.batches.next(self.params.batch_size)]
-            loss = F.mse_loss(self.model(x), x)
-            self.optimizer.zero_grad(set_to_none=False)
-            loss.backward()
-            self.optimizer.step()
-            self.step_count += 1
-            last = loss.detach()
-        if last is not None:
-            self.last_loss = float(last)
+        loss = train_minibatches(
+            self.model,
+            self.optimizer,
+            self.batches,
+            self.params.batch_size,
+            n,
+            lambda b: F.mse_loss(self.model(self.x_train[b]), self.x_train[b]),
+        )
+        self.step_count += n
+        if loss is not None:
+            self.last_loss = loss
 
     @torch.no_grad()
     def _evaluate(self) -> dict[str, float]:
