@@ -8,6 +8,7 @@ Without the binaries the PostgreSQL half is skipped, unless the environment sets
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -127,6 +128,16 @@ def db_session(db_engine: Engine) -> Iterator[Session]:
     """A session on the migrated database, closed after the test."""
     with make_sessionmaker(db_engine)() as session:
         yield session
+
+
+@contextlib.contextmanager
+def engine_for(url: str) -> Iterator[Engine]:
+    """An engine on ``url``, disposed afterwards (for tests that open a database by URL)."""
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def write_level(

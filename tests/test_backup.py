@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
 from app.backup import (
@@ -35,10 +35,11 @@ from app.db.classes import (
     LessonTime,
     Membership,
 )
-from app.db.engine import make_engine, make_sessionmaker, upgrade
+from app.db.engine import make_sessionmaker, upgrade
 from app.db.models import AuditLog, AuthSession, LoginFailure, User
 from app.db.progress import Attempt, IssuedVariant, LessonUnlock, Mastery
 from app.db.schema import metadata
+from tests.dbtools import engine_for
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
@@ -139,40 +140,26 @@ def _fill(db: Session) -> None:
 
 def _filled(url: str) -> None:
     upgrade(url)
-    engine = make_engine(url)
-    try:
-        with make_sessionmaker(engine)() as db:
-            _fill(db)
-            db.commit()
-    finally:
-        engine.dispose()
+    with engine_for(url) as engine, make_sessionmaker(engine)() as db:
+        _fill(db)
+        db.commit()
 
 
 def _rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table of the app, in primary-key order."""
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            return {
-                table.name: [
-                    tuple(row)
-                    for row in connection.execute(
-                        select(table).order_by(*table.primary_key.columns)
-                    )
-                ]
-                for table in metadata().sorted_tables
-            }
-    finally:
-        engine.dispose()
+    with engine_for(url) as engine, engine.connect() as connection:
+        return {
+            table.name: [
+                tuple(row)
+                for row in connection.execute(select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in metadata().sorted_tables
+        }
 
 
 def _revision(url: str) -> str:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    finally:
-        engine.dispose()
+    with engine_for(url) as engine, engine.connect() as connection:
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
 
 
 def test_backup_and_restore_keep_every_row(db_url: str, empty_url: str, tmp_path: Path) -> None:
@@ -188,28 +175,20 @@ def test_backup_and_restore_keep_every_row(db_url: str, empty_url: str, tmp_path
     assert _rows(empty_url) == before
     assert _revision(empty_url) == HEAD
     # Counters come back too: a new row gets a fresh id on the restored database.
-    engine = make_engine(empty_url)
-    try:
-        with make_sessionmaker(engine)() as db:
-            cy = User(email="cy@example.org", display_name="Cy", password_hash="h3")
-            db.add(cy)
-            db.commit()
-            assert cy.id > max(row[0] for row in before["users"])
-    finally:
-        engine.dispose()
+    with engine_for(empty_url) as engine, make_sessionmaker(engine)() as db:
+        cy = User(email="cy@example.org", display_name="Cy", password_hash="h3")
+        db.add(cy)
+        db.commit()
+        assert cy.id > max(row[0] for row in before["users"])
 
 
 def test_restore_refuses_database_with_rows(db_url: str, tmp_path: Path) -> None:
     _filled(db_url)
     path = backup(db_url, tmp_path / "backup")
     before = _rows(db_url)
-    engine = make_engine(db_url)
-    try:
-        with make_sessionmaker(engine)() as db:
-            db.add(User(email="late@example.org", display_name="Late", password_hash="h"))
-            db.commit()
-    finally:
-        engine.dispose()
+    with engine_for(db_url) as engine, make_sessionmaker(engine)() as db:
+        db.add(User(email="late@example.org", display_name="Late", password_hash="h"))
+        db.commit()
 
     with pytest.raises(BackupError, match=r"already holds .* --force"):
         restore(db_url, path)
@@ -256,13 +235,9 @@ def test_restore_migrates_backup_of_older_schema(
     db_url: str, empty_url: str, tmp_path: Path
 ) -> None:
     upgrade(db_url, "0002_progress")
-    engine = make_engine(db_url)
-    try:
-        with make_sessionmaker(engine)() as db:
-            db.add(User(email="old@example.org", display_name="Old", password_hash="h"))
-            db.commit()
-    finally:
-        engine.dispose()
+    with engine_for(db_url) as engine, make_sessionmaker(engine)() as db:
+        db.add(User(email="old@example.org", display_name="Old", password_hash="h"))
+        db.commit()
     path = backup(db_url, tmp_path / "old")
 
     restore(empty_url, path)
@@ -290,16 +265,12 @@ def test_sqlite_backup_is_one_checked_file_while_a_writer_holds_the_database(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'layerwise.db'}"
     _filled(url)
-    engine: Engine = make_engine(url)
-    try:
-        with make_sessionmaker(engine)() as db:
-            # An open write transaction in WAL mode: the backup reads the last commit.
-            db.add(User(email="pending@example.org", display_name="P", password_hash="h"))
-            db.flush()
-            path = backup(url, tmp_path / "copy.sqlite3")
-            db.rollback()
-    finally:
-        engine.dispose()
+    with engine_for(url) as engine, make_sessionmaker(engine)() as db:
+        # An open write transaction in WAL mode: the backup reads the last commit.
+        db.add(User(email="pending@example.org", display_name="P", password_hash="h"))
+        db.flush()
+        path = backup(url, tmp_path / "copy.sqlite3")
+        db.rollback()
     assert not Path(f"{path}-wal").exists()
     with sqlite3.connect(path) as copy:
         assert copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -372,12 +343,8 @@ def test_pg_restore_of_damaged_archive_changes_nothing(db_url: str, tmp_path: Pa
     with pytest.raises(BackupError, match="pg_restore failed"):
         restore(db_url, damaged, force=True)
     assert _rows(db_url) == before
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as connection:
-            assert "alembic_version" in inspect(connection).get_table_names()
-    finally:
-        engine.dispose()
+    with engine_for(db_url) as engine, engine.connect() as connection:
+        assert "alembic_version" in inspect(connection).get_table_names()
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -385,25 +352,18 @@ def test_pg_restore_failing_midway_leaves_target_as_it_was(
     db_url: str, empty_url: str, tmp_path: Path
 ) -> None:
     _filled(db_url)
-    engine = make_engine(db_url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("CREATE SCHEMA extra"))
-    finally:
-        engine.dispose()
+    with engine_for(db_url) as engine, engine.begin() as connection:
+        connection.execute(text("CREATE SCHEMA extra"))
     path = backup(db_url, tmp_path / "backup")
     # The target already has that schema: the archive's CREATE SCHEMA fails after the
     # target's tables were dropped, and the whole restore must roll back.
     upgrade(empty_url)
-    engine = make_engine(empty_url)
-    try:
+    with engine_for(empty_url) as engine:
         with engine.begin() as connection:
             connection.execute(text("CREATE SCHEMA extra"))
         with make_sessionmaker(engine)() as db:
             db.add(User(email="keep@example.org", display_name="Keep", password_hash="h"))
             db.commit()
-    finally:
-        engine.dispose()
     before = _rows(empty_url)
 
     with pytest.raises(BackupError, match=r"restoring with psql failed .*extra"):
@@ -442,12 +402,8 @@ def test_restore_refuses_backup_from_newer_schema(
     db_url: str, empty_url: str, tmp_path: Path
 ) -> None:
     _filled(db_url)
-    engine = make_engine(db_url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
-    finally:
-        engine.dispose()
+    with engine_for(db_url) as engine, engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
     path = backup(db_url, tmp_path / "future")
     upgrade(empty_url)
     before = _rows(empty_url)

@@ -7,8 +7,9 @@ import warnings
 from sqlalchemy import inspect
 
 from app.config import Settings
-from app.db.engine import database_url, make_engine
+from app.db.engine import database_url
 from app.main import create_app
+from tests.dbtools import engine_for
 
 with warnings.catch_warnings():  # starlette asks for httpx2; the httpx it finds works
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -18,11 +19,8 @@ with warnings.catch_warnings():  # starlette asks for httpx2; the httpx it finds
 def _tables_after_start(settings: Settings) -> set[str]:
     with TestClient(create_app(settings)) as client:  # runs the lifespan: start, then stop
         assert client.get("/healthz").status_code == 200
-    engine = make_engine(database_url(settings))
-    try:
+    with engine_for(database_url(settings)) as engine:
         return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
 
 
 def test_the_server_migrates_a_fresh_database_at_start(tmp_path) -> None:

@@ -6,18 +6,17 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.db.engine import make_engine, make_sessionmaker
+from app.db.engine import make_sessionmaker
 from app.db.models import AuditLog
 from tests.auth.test_cli import _layerwise, _users
+from tests.dbtools import engine_for
 
 
 def _audit(data_dir: Path) -> list[tuple[str, str | None, dict]]:
-    engine = make_engine(f"sqlite:///{data_dir / 'layerwise.db'}")
-    with make_sessionmaker(engine)() as db:
+    url = f"sqlite:///{data_dir / 'layerwise.db'}"
+    with engine_for(url) as engine, make_sessionmaker(engine)() as db:
         rows = db.scalars(select(AuditLog).where(AuditLog.action == "user.role"))
-        found = [(r.action, r.target_id, r.detail) for r in rows]
-    engine.dispose()
-    return found
+        return [(r.action, r.target_id, r.detail) for r in rows]
 
 
 def test_set_role_makes_an_instructor_and_audits_it(tmp_path: Path) -> None:

@@ -11,9 +11,9 @@ from playwright.sync_api import Page, expect
 from app.auth.accounts import create_user
 from app.config import Settings
 from app.db.classes import Class, Membership
-from app.db.engine import make_engine, make_sessionmaker, upgrade
+from app.db.engine import make_sessionmaker, upgrade
 from tests.conftest import Server, start_server, stop_server
-from tests.dbtools import write_level
+from tests.dbtools import engine_for, write_level
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 PASSWORD = "a long enough secret"
@@ -26,8 +26,7 @@ def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"sqlite:///{root / 'layerwise.db'}"
     upgrade(url)
     settings = Settings(data_dir=root, argon2_memory_kib=1024, argon2_time_cost=1)
-    engine = make_engine(url)
-    with make_sessionmaker(engine)() as db:
+    with engine_for(url) as engine, make_sessionmaker(engine)() as db:
         teacher = create_user(
             db, settings, email="teach@example.org", password=PASSWORD, role="instructor"
         )
@@ -43,7 +42,6 @@ def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             write_level(db, learner.id, "composition", level, score)
         db.commit()
         class_id = klass.id
-    engine.dispose()
     server = start_server(database_url=url, argon2_memory_kib="1024", workers="1")
     server.class_id = class_id
     yield server

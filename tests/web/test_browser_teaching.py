@@ -17,8 +17,9 @@ from app.auth.accounts import create_user
 from app.config import Settings
 from app.curriculum.loader import load_curriculum
 from app.db.base import utcnow
-from app.db.engine import make_engine, make_sessionmaker
+from app.db.engine import make_sessionmaker
 from tests.conftest import Server, start_server, stop_server
+from tests.dbtools import engine_for
 from tests.web.conftest import watch
 from tests.web.test_browser_learn import PASSWORD, answer, shown_checks, sign_up
 
@@ -36,9 +37,8 @@ def school(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"sqlite:///{Path(tmp_path_factory.mktemp('school-db')) / 'layerwise.db'}"
     server = start_server(database_url=url, argon2_memory_kib="1024", workers="1")
     server.database_url = url
-    engine = make_engine(url)
     settings = Settings(argon2_memory_kib=1024, argon2_time_cost=1)
-    with make_sessionmaker(engine)() as db:
+    with engine_for(url) as engine, make_sessionmaker(engine)() as db:
         create_user(
             db,
             settings,
@@ -48,7 +48,6 @@ def school(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             role="instructor",
         )
         db.commit()
-    engine.dispose()
     yield server
     stop_server(server)
 
