@@ -103,13 +103,22 @@ def completion(report: Report) -> list[dict[str, Any]]:
     return rows
 
 
-def stuck(db: Session, curriculum: Curriculum, report: Report, now: datetime) -> list[dict]:
-    """Learners who look stuck, each with the reasons (in words) and the numbers behind them."""
+def stuck(
+    db: Session,
+    curriculum: Curriculum,
+    report: Report,
+    overall: dict[int, insights.AttemptStats],
+    now: datetime,
+) -> list[dict]:
+    """Learners who look stuck, each with the reasons (in words) and the numbers behind them.
+
+    ``overall`` is ``insights.attempt_stats`` of the report's learners (the dashboard has read
+    it already for its table).
+    """
     ids = [u.id for u in report.learners]
     recent = insights.by_lesson(
         insights.lesson_attempt_stats(db, user_ids=ids, since=now - STUCK_WINDOW)
     )
-    overall = insights.attempt_stats(db, user_ids=ids)
     joined = insights.joined_at(db, class_id=report.klass.id)
     found = []
     for learner in report.learners:

@@ -71,7 +71,7 @@ def dashboard_data(request: Request, db: DbDep, class_id: int, user: User) -> di
         "klass": access.klass,
         "heatmap": heatmap(curriculum, report),
         "completion": completion(report),
-        "stuck": stuck(db, curriculum, report, at),
+        "stuck": stuck(db, curriculum, report, attempts, at),
         "summary": summary,
     }
 
